@@ -1,0 +1,174 @@
+"""`digest check`: prove that nothing was lost. Pure: parsed dumps and built files in, findings out.
+
+Checks that every sighting in every dump is in the archive exactly once; that every paper is on
+exactly one day page as new and on each of its theme pages; that every feed item points at an
+existing anchor; and that every internal link in the built site resolves.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from .models import Entry
+
+
+@dataclass
+class Report:
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_sightings(entries: Sequence[Entry], archive: Mapping[str, object], report: Report) -> None:
+    papers = archive.get("papers")
+    if not isinstance(papers, list):
+        report.problems.append("data/papers.json: no 'papers' list — run `digest build` again")
+        return
+    in_dumps = Counter((e.dump, e.position) for e in entries)
+    in_archive: Counter[tuple[str, int]] = Counter()
+    ids: Counter[str] = Counter()
+    for paper in papers:
+        ids[paper.get("id")] += 1
+        for s in paper.get("sightings", []):
+            in_archive[(s.get("dump"), s.get("position"))] += 1
+    for key, n in sorted(in_archive.items(), key=lambda kv: (str(kv[0][0]), kv[0][1] or 0)):
+        if n > 1:
+            report.problems.append(f"dumps/{key[0]}: entry {key[1]} is in the archive {n} times")
+        if key not in in_dumps:
+            report.problems.append(f"dumps/{key[0]}: entry {key[1]} is in the archive but not in the dumps")
+    for key in sorted(in_dumps):
+        if key not in in_archive:
+            entry = next(e for e in entries if (e.dump, e.position) == key)
+            report.problems.append(
+                f"dumps/{entry.dump}:{entry.line}: entry {entry.position} ({entry.title[:60]!r}) "
+                "is missing from the archive — run `digest build`"
+            )
+    for pid, n in sorted(ids.items()):
+        if n > 1:
+            report.problems.append(f"data/papers.json: id {pid} is used by {n} papers")
+    report.counts["sightings"] = len(entries)
+    report.counts["papers"] = len(papers)
+    report.counts["dumps"] = len({e.dump for e in entries})
+
+
+_ID_ATTR = re.compile(r'\bid="([^"]+)"')
+
+
+def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report: Report) -> None:
+    """Each paper: its anchor on exactly one day page (its first day), a link on its theme pages."""
+    papers = archive.get("papers")
+    if not isinstance(papers, list):
+        return
+    anchors: dict[str, list[str]] = {}
+    for path, data in docs.items():
+        if path.startswith("days/") and path.endswith(".md"):
+            for pid in _ID_ATTR.findall(data.decode("utf-8", "replace")):
+                anchors.setdefault(pid, []).append(path)
+    theme_text: dict[str, str] = {}
+    for path, data in docs.items():
+        if path.startswith("themes/") and path.endswith(".md") and path.count("/") == 2:
+            theme_text[path.split("/")[1]] = theme_text.get(path.split("/")[1], "") + data.decode("utf-8", "replace")
+    for paper in papers:
+        pid = paper["id"]
+        day_page = f"days/{paper['first_seen']}.md"
+        where = anchors.get(pid, [])
+        if where != [day_page]:
+            report.problems.append(f"{day_page}: paper {pid} should be there once as new, found on {where or 'no page'}")
+        for theme in paper.get("themes", []):
+            if f"#{pid})" not in theme_text.get(theme, ""):
+                report.problems.append(f"themes/{theme}/: paper {pid} is not listed")
+    report.counts["day pages"] = sum(1 for p in docs if p.startswith("days/"))
+
+
+def check_feeds(docs: Mapping[str, bytes], site_url: str, report: Report) -> None:
+    """Every item link in every feed points at a paper anchor that exists on its day page."""
+    anchors = {
+        (path[len("days/") : -len(".md")], pid)
+        for path, data in docs.items()
+        if path.startswith("days/") and path.endswith(".md")
+        for pid in _ID_ATTR.findall(data.decode("utf-8", "replace"))
+    }
+    items = 0
+    for path, data in sorted(docs.items()):
+        if not path.startswith("feeds/") or not path.endswith((".xml", ".json")) or path.endswith("opml.xml"):
+            continue
+        text = data.decode("utf-8", "replace")
+        links = (
+            [item.get("url", "") for item in json.loads(text).get("items", [])]
+            if path.endswith(".json")
+            else re.findall(r"<link>([^<]+)</link>|<link href=\"([^\"]+)\"", text)
+        )
+        for link in links:
+            url = link if isinstance(link, str) else (link[0] or link[1])
+            if not url.startswith(site_url + "days/"):
+                continue
+            items += 1
+            rest = url[len(site_url + "days/") :]
+            day, _, anchor = rest.partition("/#")
+            if (day, anchor) not in anchors:
+                report.problems.append(f"{path}: item link {url} has no anchor on its day page")
+    report.counts["feed items"] = items
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        if tag == "a" and values.get("name"):
+            self.ids.add(str(values["name"]))
+        for attr in ("href", "src"):
+            if tag in ("a", "link", "img", "script") and values.get(attr):
+                self.links.append(str(values[attr]))
+
+
+def check_site_links(site: Mapping[str, bytes], site_url: str, report: Report) -> None:
+    """Every internal href/src in the built HTML resolves to a file (and anchor) in the site."""
+    prefix = urlsplit(site_url).path or "/"
+    parsed: dict[str, _LinkParser] = {}
+    for path, data in site.items():
+        if path.endswith(".html"):
+            parser = _LinkParser()
+            parser.feed(data.decode("utf-8", "replace"))
+            parsed[path] = parser
+    checked = 0
+    for path, parser in sorted(parsed.items()):
+        base = posixpath.dirname(path)
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                continue
+            checked += 1
+            link_path = unquote(parts.path)
+            if link_path.startswith("/"):
+                if not link_path.startswith(prefix):
+                    report.problems.append(f"site/{path}: link {link} leaves the site's base path {prefix}")
+                    continue
+                target = posixpath.normpath(link_path[len(prefix) :] or ".")
+            else:
+                target = posixpath.normpath(posixpath.join(base, link_path)) if link_path else path
+            if target == ".":
+                target = "index.html"
+            elif target not in site:
+                target = posixpath.join(target, "index.html")
+            if target.startswith("..") or target not in site:
+                report.problems.append(f"site/{path}: broken link {link}")
+                continue
+            if parts.fragment and target in parsed and unquote(parts.fragment) not in parsed[target].ids:
+                report.problems.append(f"site/{path}: link {link} points at a missing anchor")
+    report.counts["site links"] = checked

@@ -1,0 +1,296 @@
+"""`digest`: the command line. Thin: loads config, calls the pipeline, turns errors into one line each."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+import jinja2
+
+from . import files
+from .check import Report, check_feeds, check_pages, check_sightings, check_site_links
+from .config import Config, parse_config
+from .errors import DigestError, Problem, Warning_
+from .models import DumpFile, Paper
+from .parse import header_date, parse_date_line
+from .pipeline import BuildResult, Progress, build, parse_all
+
+# How many warnings of one kind are printed before the rest are counted.
+WARNINGS_SHOWN = 5
+
+
+class Project:
+    """Where things are: mkdocs.yml and its neighbours themes.yml, overrides.yml, templates/."""
+
+    def __init__(self, config_file: Path) -> None:
+        self.config_file = config_file
+        self.root = config_file.parent
+
+    def load_config(self) -> Config:
+        themes_path = self.root / "themes.yml"
+        overrides_path = self.root / "overrides.yml"
+        mkdocs_text = files.read_text(self.config_file)
+        themes_text = files.read_text(themes_path)
+        assert mkdocs_text is not None and themes_text is not None
+        return parse_config(
+            mkdocs_text,
+            themes_text,
+            files.read_text(overrides_path, required=False),
+            mkdocs_path=files.display(self.config_file),
+            themes_path=files.display(themes_path),
+            overrides_path=files.display(overrides_path),
+        )
+
+    def loader(self) -> jinja2.BaseLoader:
+        return jinja2.FileSystemLoader(str(self.root / "templates"))
+
+
+def run_build(
+    project: Project, dumps_dir: Path, out_dir: Path, *, strict: bool, progress: Progress | None = None
+) -> tuple[BuildResult, files.WriteReport]:
+    """Read, build in memory, then write under the lock. Shared by the CLI and the MkDocs hook."""
+    config = project.load_config()
+    dumps = files.read_dumps(dumps_dir)
+    result = build(dumps, config, project.loader(), progress=progress)
+    if strict and result.warnings:
+        raise DigestError([w.as_problem() for w in result.warnings])
+    with files.build_lock(out_dir):
+        report = files.write_tree(out_dir, result.files)
+    return result, report
+
+
+def format_warnings(warnings: Sequence[Warning_]) -> list[str]:
+    """One line per warning; after WARNINGS_SHOWN of one kind, one line counting the rest."""
+    by_kind: dict[str, list[Warning_]] = defaultdict(list)
+    for w in warnings:
+        by_kind[w.what].append(w)
+    lines = []
+    for kind_warnings in by_kind.values():
+        lines.extend(f"Warning: {w}" for w in kind_warnings[:WARNINGS_SHOWN])
+        if len(kind_warnings) > WARNINGS_SHOWN:
+            rest = len(kind_warnings) - WARNINGS_SHOWN
+            lines.append(f"Warning: … and {rest} more like this ({kind_warnings[0].what})")
+    return lines
+
+
+@contextmanager
+def _errors_to_exit() -> Iterator[None]:
+    try:
+        yield
+    except DigestError as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: nothing was changed.", err=True)
+        sys.exit(130)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal; nothing when output is not a TTY."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield update
+
+
+_dumps_option = click.option(
+    "--dumps", "dumps_dir", type=click.Path(path_type=Path), default=Path("dumps"), show_default=True,
+    help="Folder of dumps named YYYY-MM-DD.txt.",
+)  # fmt: skip
+_out_option = click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs"), show_default=True,
+    help="Docs folder the pages, feeds and data/papers.json are generated into.",
+)  # fmt: skip
+_config_option = click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), default=Path("mkdocs.yml"), show_default=True,
+    help="The site's mkdocs.yml; themes.yml, overrides.yml and templates/ are read beside it.",
+)  # fmt: skip
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="digest")
+def main() -> None:
+    """Turn daily paper-listing dumps into a themed MkDocs site with feeds."""
+
+
+@main.command("build")
+@_dumps_option
+@_out_option
+@_config_option
+@click.option("--strict", is_flag=True, help="Treat warnings (malformed entries, cp1252) as errors.")
+def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: bool) -> None:
+    """Parse every dump, deduplicate, assign themes and write pages, feeds and the archive."""
+    with _errors_to_exit(), _progress_bar(True) as progress:
+        result, report = run_build(Project(config_file), dumps_dir, out_dir, strict=strict, progress=progress)
+        for line in format_warnings(result.warnings):
+            click.echo(line, err=True)
+        click.echo(
+            f"{result.entries} sightings of {len(result.papers)} papers from "
+            f"{len({s.dump for p in result.papers for s in p.sightings})} dumps; "
+            f"{len(report.written)} files written, {len(report.removed)} removed, "
+            f"{report.unchanged} unchanged in {files.display(out_dir)}/"
+        )
+
+
+@main.command("check")
+@_dumps_option
+@_out_option
+@_config_option
+@click.option(
+    "--site", "site_dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+    help="Built site to crawl for broken internal links (skipped when the folder does not exist).",
+)  # fmt: skip
+def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: Path) -> None:
+    """Verify the last build: every sighting, page, feed item and internal link is accounted for."""
+    with _errors_to_exit():
+        project = Project(config_file)
+        config = project.load_config()
+        entries, _ = parse_all(files.read_dumps(dumps_dir))
+        archive = files.read_archive(out_dir)
+        report = Report()
+        check_sightings(entries, archive, report)
+        docs = files.read_tree(out_dir, (".md", ".xml", ".json"))
+        check_pages(archive, docs, report)
+        check_feeds(docs, config.site.site_url, report)
+        if site_dir.is_dir():
+            check_site_links(files.read_tree(site_dir, (".html", ".xml", ".json", ".css", ".js", ".svg", ".png", ".ico")), config.site.site_url, report)
+        counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
+        if not report.ok:
+            for problem in report.problems:
+                click.echo(f"Error: {problem}", err=True)
+            click.echo(f"check failed: {len(report.problems)} problems ({counts})", err=True)
+            sys.exit(1)
+        click.echo(f"check passed: {counts}")
+
+
+@main.command("add")
+@click.argument("raw", type=click.Path(path_type=Path))
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="The dump's day (default: its header date).")
+@_dumps_option
+def add_command(raw: Path, day: Any, dumps_dir: Path) -> None:
+    """Copy a raw dump into the dumps folder under its canonical name YYYY-MM-DD.txt."""
+    with _errors_to_exit():
+        if day is not None:
+            the_day = day.date()
+        else:
+            the_day = _day_from_header(raw)
+        name = f"{the_day.isoformat()}.txt"
+        target, copied = files.add_dump(raw, dumps_dir, name)
+        # A dump that cannot be parsed is taken back out at once, with the reason.
+        try:
+            parse_all([DumpFile(name, the_day, files.raw_bytes(target), files.display(target))])
+        except DigestError:
+            if copied:
+                target.unlink()
+            raise
+        verb = "added" if copied else "already there:"
+        click.echo(f"{verb} {files.display(target)}")
+
+
+def _day_from_header(raw: Path) -> date:
+    data = files.raw_bytes(raw)
+    text = header_date(DumpFile(raw.name, date.today(), data, files.display(raw)))
+    today = date.today()
+    parsed = parse_date_line(text, today) if text else None
+    if parsed is None:
+        raise DigestError(
+            Problem(files.display(raw), None, "the dump's header carries no date", "pass --date YYYY-MM-DD")
+        )
+    click.echo(f"header date {text!r}: taking {parsed[0].isoformat()} (the latest such day not after today)")
+    return parsed[0]
+
+
+@main.group("themes")
+def themes_group() -> None:
+    """Inspect theme assignment: why a paper got its themes, and what new themes to add."""
+
+
+def _archive_papers(out_dir: Path) -> list[Paper]:
+    from .pipeline import papers_from_archive
+
+    return papers_from_archive(files.read_archive(out_dir))
+
+
+@themes_group.command("explain")
+@click.argument("query")
+@_out_option
+@_config_option
+def themes_explain(query: str, out_dir: Path, config_file: Path) -> None:
+    """Print the scores and matched terms behind a paper's themes (by id or title words)."""
+    from .themes import explain
+
+    with _errors_to_exit():
+        config = Project(config_file).load_config()
+        papers = _archive_papers(out_dir)
+        paper = _find_paper(papers, query)
+        click.echo(explain(paper, config.themes, config.overrides))
+
+
+def _find_paper(papers: Sequence[Paper], query: str) -> Paper:
+    by_id = {p.id: p for p in papers}
+    if query in by_id:
+        return by_id[query]
+    from rapidfuzz import fuzz, process
+
+    from .dedupe import normalize
+
+    titles = {p.id: normalize(p.title) for p in papers}
+    match = process.extractOne(normalize(query), titles, scorer=fuzz.WRatio, score_cutoff=70)
+    if match is None:
+        raise DigestError(
+            Problem("data/papers.json", None, f"no paper matches {query!r}", "pass a paper id or more title words")
+        )
+    return by_id[match[2]]
+
+
+@themes_group.command("suggest")
+@_out_option
+@_config_option
+@click.option("--max", "max_themes", default=5, show_default=True, help="At most this many candidate themes.")
+def themes_suggest(out_dir: Path, config_file: Path, max_themes: int) -> None:
+    """Cluster the papers that landed in `other` and print candidate themes for themes.yml."""
+    from .themes import suggest
+
+    with _errors_to_exit():
+        config = Project(config_file).load_config()
+        click.echo(suggest(_archive_papers(out_dir), config.themes, max_themes=max_themes))
+
+
+@main.command("site")
+@_dumps_option
+@_config_option
+@click.option("--site", "site_dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True, help="Where the built site goes.")
+def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
+    """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in."""
+    with _errors_to_exit():
+        staging = site_dir.with_name(f".{site_dir.name}.staging")
+        env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir))
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config_file), "--site-dir", str(staging.resolve())]
+        done = subprocess.run(command, env=env, check=False)
+        if done.returncode != 0:
+            raise DigestError(
+                Problem(files.display(config_file), None, "mkdocs build --strict failed (see above); site/ is unchanged", "fix what it reports and run again")
+            )
+        files.swap_dir(staging, site_dir)
+        click.echo(f"built {files.display(site_dir)}/")
+

@@ -1,0 +1,285 @@
+"""Entries -> distinct papers, each remembering every sighting. Pure.
+
+Two sightings are the same paper when
+
+* their titles agree (after normalisation, or within a small typo) and their abstracts agree
+  (equal, within small edits, or one is a truncated / ellipsised prefix of the other); or
+* their abstracts agree strongly (a retitled version of the same paper);
+
+and never when their titles carry different number or version tokens (``MOOSE-Chem2`` vs
+``MOOSE-Chem3``, ``Part II`` vs ``Part III``), nor when the titles agree but the abstracts don't.
+
+Candidates are found by blocking, never all pairs: each distinct (title, abstract) gets a few keys
+(the normalised title, the title with one word left out, the first words of the abstract) and only
+items sharing a key are compared, so the cost grows about linearly with the number of sightings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from .models import Entry, Paper, Sighting
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+        "\u2212": "-", "\u2026": "...",
+    }
+)  # fmt: skip
+_NON_WORD = re.compile(r"[^\w]+")
+_ELLIPSIS_END = re.compile(r"(\s*(\.\.\.|…|\[\.\.\.\]|\(\.\.\.\))\s*)+$")
+_ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+_VERSION_WORDS = {"v", "version", "part", "vol", "volume", "no", "chapter", "phase", "stage"}
+# Titles within this ratio are the same title written with a small typo.
+TITLE_TYPO_RATIO = 90.0
+# Abstracts within this ratio are the same abstract (typos, whitespace, entity differences).
+ABSTRACT_SAME_RATIO = 92.0
+# A truncated abstract must keep at least this many characters to vouch for a paper.
+MIN_PREFIX_CHARS = 60
+# A retitled paper is recognised by its abstract alone only when the abstract is this long.
+MIN_RETITLE_ABSTRACT_CHARS = 200
+ABSTRACT_KEY_WORDS = 12
+
+
+def normalize(text: str) -> str:
+    """Case-, punctuation-, entity- and Unicode-variant-insensitive form of a text."""
+    text = html.unescape(html.unescape(text))
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def strip_ellipsis(text: str) -> tuple[str, bool]:
+    """Remove a trailing ellipsis; say whether there was one."""
+    stripped = _ELLIPSIS_END.sub("", text.rstrip())
+    return stripped, stripped != text.rstrip()
+
+
+def version_tokens(norm_title: str) -> tuple[str, ...]:
+    """The tokens that tell versions apart: digit runs, roman numerals after a version word."""
+    tokens = norm_title.split()
+    found: list[str] = []
+    for i, token in enumerate(tokens):
+        found.extend(re.findall(r"\d+", token))
+        after_version_word = i > 0 and tokens[i - 1] in _VERSION_WORDS
+        if _ROMAN.match(token) and (after_version_word or (len(token) > 1 and set(token) <= set("ivx"))):
+            found.append(token)
+        elif after_version_word and len(token) == 1 and token.isalpha():
+            found.append(token)  # "Part A" vs "Part B"
+    return tuple(sorted(found))
+
+
+class _Item:
+    """One distinct normalised (title, abstract) with the entries that carry it."""
+
+    __slots__ = ("abstract", "cut", "entries", "index", "title", "versions")
+
+    def __init__(self, index: int, title: str, abstract: str, cut: bool) -> None:
+        self.index = index
+        self.title = title
+        self.abstract = abstract
+        self.cut = cut  # the abstract ended in an ellipsis: it is a prefix of the real one
+        self.versions = version_tokens(title)
+        self.entries: list[Entry] = []
+
+
+def _abstracts_agree(a: _Item, b: _Item, min_chars: int) -> bool:
+    x, y = a.abstract, b.abstract
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+    if len(short) < min_chars:
+        return False
+    if len(long_) - len(short) > 0.15 * len(long_) or a.cut or b.cut:
+        # One is a truncated copy: compare it with the same length of the other.
+        head = long_[: len(short)]
+        if short == head:
+            return True
+        return Levenshtein.normalized_similarity(short, head) * 100 >= ABSTRACT_SAME_RATIO
+    return fuzz.ratio(x, y) >= ABSTRACT_SAME_RATIO
+
+
+def _titles_agree(a: _Item, b: _Item) -> bool:
+    return a.title == b.title or fuzz.ratio(a.title, b.title) >= TITLE_TYPO_RATIO
+
+
+def same_paper(a: _Item, b: _Item) -> bool:
+    """The decision for one candidate pair; symmetric."""
+    if a.versions != b.versions:
+        return False
+    if _titles_agree(a, b):
+        if not a.abstract or not b.abstract:
+            return a.title == b.title  # nothing else to go on: only an exact title vouches
+        return _abstracts_agree(a, b, MIN_PREFIX_CHARS)
+    return _abstracts_agree(a, b, MIN_RETITLE_ABSTRACT_CHARS)
+
+
+def _keys(item: _Item) -> list[str]:
+    words = item.title.split()
+    keys = [f"t:{item.title}"]
+    if 2 <= len(words) <= 40:
+        # Two titles one typo apart share the key that leaves the mistyped word out.
+        keys.extend("d:" + " ".join(words[:i] + words[i + 1 :]) for i in range(len(words)))
+    abstract_words = item.abstract.split()
+    if len(abstract_words) >= ABSTRACT_KEY_WORDS:
+        keys.append("a:" + " ".join(abstract_words[:ABSTRACT_KEY_WORDS]))
+        if len(abstract_words) >= 3 * ABSTRACT_KEY_WORDS:
+            keys.append("b:" + " ".join(abstract_words[ABSTRACT_KEY_WORDS : 2 * ABSTRACT_KEY_WORDS]))
+    return keys
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def _sighting_order(entry: Entry) -> tuple[date, str, int]:
+    return (entry.date, entry.dump, entry.position)
+
+
+# A key shared by more items than this is too common to tell anything (boilerplate openings).
+MAX_BLOCK = 200
+
+
+def group(entries: Iterable[Entry]) -> list[list[Entry]]:
+    """Entries -> groups of entries that are one paper, each sorted by sighting order."""
+    ordered = sorted(entries, key=_sighting_order)
+    items: dict[tuple[str, str], _Item] = {}
+    for entry in ordered:
+        abstract, cut = strip_ellipsis(entry.abstract)
+        key = (normalize(entry.title), normalize(abstract))
+        item = items.get(key)
+        if item is None:
+            item = items[key] = _Item(len(items), key[0], key[1], cut)
+        item.entries.append(entry)
+    item_list = list(items.values())
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for item in item_list:
+        for key in _keys(item):
+            blocks[key].append(item.index)
+    uf = _UnionFind(len(item_list))
+    compared: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > MAX_BLOCK:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if (i, j) in compared or uf.find(i) == uf.find(j):
+                    continue
+                compared.add((i, j))
+                if same_paper(item_list[i], item_list[j]):
+                    uf.union(i, j)
+    groups: dict[int, list[Entry]] = defaultdict(list)
+    for item in item_list:
+        groups[uf.find(item.index)].extend(item.entries)
+    return [sorted(g, key=_sighting_order) for g in groups.values()]
+
+
+@lru_cache(maxsize=None)
+def _slug(title: str) -> str:
+    words = normalize(title).split()
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > 48:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    ascii_slug = re.sub(r"[^a-z0-9-]+", "", slug.encode("ascii", "ignore").decode())
+    return re.sub(r"-{2,}", "-", ascii_slug).strip("-") or "paper"
+
+
+def paper_id(title: str, salt: str = "") -> str:
+    """Readable slug + 8 hex digits of the normalised title (and a salt on a clash)."""
+    digest = hashlib.sha1((normalize(title) + salt).encode()).hexdigest()[:8]
+    return f"{_slug(title)}-{digest}"
+
+
+def _completeness(entry: Entry) -> tuple[int, int, int]:
+    """How complete an abstract is: not ellipsised, then longer, then later."""
+    abstract, cut = strip_ellipsis(entry.abstract)
+    return (0 if cut else 1, len(abstract), 0)
+
+
+def merge(group_entries: Sequence[Entry]) -> Paper:
+    """One group (sorted by sighting order) -> a paper with a provisional id."""
+    first, last = group_entries[0], group_entries[-1]
+    best = max(group_entries, key=_completeness)  # max() keeps the first of equals: earliest
+    # The title that goes with the most complete abstract; the latest when several do.
+    best_title = max(
+        (e for e in group_entries if _completeness(e) == _completeness(best)),
+        key=_sighting_order,
+    ).title
+    with_meta = [
+        e for e in group_entries
+        if e.published or e.upvotes is not None or e.authors_count is not None or e.organization
+    ]  # fmt: skip
+    latest_meta = with_meta[-1] if with_meta else None
+    return Paper(
+        id=paper_id(first.title),
+        title=best_title,
+        abstract=best.abstract,
+        first_seen=first.date,
+        last_seen=last.date,
+        published=latest_meta.published if latest_meta else None,
+        authors_count=latest_meta.authors_count if latest_meta else None,
+        organization=latest_meta.organization if latest_meta else None,
+        upvotes=latest_meta.upvotes if latest_meta else None,
+        sightings=tuple(Sighting(e.dump, e.date, e.position, e.line) for e in group_entries),
+    )
+
+
+def dedupe(entries: Iterable[Entry]) -> list[Paper]:
+    """Entries -> papers, newest `first_seen` first, then by id. Ids are unique.
+
+    Two different papers whose first titles normalise alike (same title, different abstract)
+    get distinct ids: the one first seen keeps the plain id, the other's hash also covers its
+    abstract.
+    """
+    groups = group(entries)
+    groups.sort(key=lambda g: _sighting_order(g[0]))
+    papers: list[Paper] = []
+    taken: set[str] = set()
+    for g in groups:
+        paper = merge(g)
+        pid = paper.id
+        if pid in taken:
+            pid = paper_id(g[0].title, "\x00" + normalize(strip_ellipsis(g[0].abstract)[0]))
+        n = 2
+        while pid in taken:  # a clash of the hash itself: vanishingly rare, but never merge ids
+            pid = f"{paper_id(g[0].title)}-{n}"
+            n += 1
+        taken.add(pid)
+        papers.append(_with_id(paper, pid))
+    papers.sort(key=lambda p: (-p.first_seen.toordinal(), p.id))
+    return papers
+
+
+def _with_id(paper: Paper, pid: str) -> Paper:
+    from dataclasses import replace
+
+    return paper if paper.id == pid else replace(paper, id=pid)

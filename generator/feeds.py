@@ -1,0 +1,329 @@
+"""Feeds: papers -> RSS 2.0, Atom and JSON Feed 1.1 bytes, one set per site and per theme, plus OPML.
+
+Pure: papers, themes and site settings in, `{path relative to docs/: bytes}` out. Nothing here reads
+the clock, so the same input gives the same bytes on every build:
+
+- An item is a paper on the day it was first seen: its date is `first_seen` at 00:00 UTC and its
+  link is the paper's anchor on that day's page.
+- An item's id (RSS guid, Atom id, JSON Feed id) is `{site_url}papers/{paper id}`, with
+  isPermaLink="false" in RSS: it depends only on the paper id, so it never changes between builds
+  and a reader never shows a paper twice.
+- The channel's lastBuildDate / updated is `last_build`, the date of the latest dump.
+- No papers at all -> no files, so an empty feed never replaces a good one. When there are papers,
+  every theme passed in gets its feeds even if it has no papers yet (valid, empty feeds), so the
+  links on subscribe pages and in the OPML never point at a missing file.
+- The OPML lists each stream once, as its RSS feed (the site feed, then one per theme): importing
+  the Atom and JSON twins too would subscribe a reader to every stream two or three times.
+
+Every string from a dump is text: titles are escaped by the XML serialiser, and the HTML summary is
+built from escaped text and fixed markup only, so nothing from a dump can become an element.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timezone
+from html import escape
+from urllib.parse import quote, quote_plus
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+
+from .config import SiteConfig
+from .models import Paper
+
+GENERATOR = "digest"
+RSS_PATH = "feeds/rss.xml"
+ATOM_PATH = "feeds/atom.xml"
+JSON_PATH = "feeds/feed.json"
+OPML_PATH = "feeds/opml.xml"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
+JSON_TYPE = "application/feed+json"
+
+# Theme ids become file names; the theme config enforces the same rule.
+_THEME_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Characters XML 1.0 cannot carry at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F).
+_XML_INVALID_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
+
+
+def theme_rss_path(theme_id: str) -> str:
+    return f"feeds/themes/{theme_id}.xml"
+
+
+def theme_atom_path(theme_id: str) -> str:
+    return f"feeds/themes/{theme_id}.atom.xml"
+
+
+def feed_links(themes: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(path relative to docs/, MIME type, title) of every feed, the site's feeds first.
+
+    `themes` is (id, name) pairs in display order. For <link rel="alternate"> tags and the
+    subscribe page; the OPML file is not a feed and is not listed (see `OPML_PATH`).
+    """
+    links = [
+        (RSS_PATH, RSS_TYPE, "All papers (RSS)"),
+        (ATOM_PATH, ATOM_TYPE, "All papers (Atom)"),
+        (JSON_PATH, JSON_TYPE, "All papers (JSON Feed)"),
+    ]
+    for theme_id, name in _checked_themes(themes):
+        links.append((theme_rss_path(theme_id), RSS_TYPE, f"{_text(name)} (RSS)"))
+        links.append((theme_atom_path(theme_id), ATOM_TYPE, f"{_text(name)} (Atom)"))
+    return links
+
+
+def render_feeds(
+    papers: Sequence[Paper],
+    themes: Sequence[tuple[str, str]],
+    site: SiteConfig,
+    last_build: date,
+) -> dict[str, bytes]:
+    """Papers -> `{path relative to docs/: bytes}` for every feed and the OPML file.
+
+    `themes` is (id, name) pairs in display order; `last_build` is the latest dump's date and
+    becomes every channel's lastBuildDate/updated. Each feed holds the newest `site.feed_items`
+    papers, newest first_seen first, then by id. No papers -> `{}`.
+    Raises ValueError for two papers with one id or a theme id that is not a safe file name.
+    """
+    if not papers:
+        return {}
+    ordered = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
+    _check_unique_ids(ordered)
+    theme_list = _checked_themes(themes)
+    names = {theme_id: _text(name) for theme_id, name in theme_list}
+    site_name = _text(site.site_name)
+    built = _midnight_utc(last_build)
+    entries = _EntryCache(site, names)
+
+    out: dict[str, bytes] = {}
+    newest = ordered[: site.feed_items]
+    description = _text(site.site_description).strip() or site_name  # RSS needs a description
+    main = _Channel(site_name, description, site.site_url)
+    out[RSS_PATH] = _rss(main, site, _url(site, RSS_PATH), built, entries.get_all(newest))
+    out[ATOM_PATH] = _atom(main, site, _url(site, ATOM_PATH), built, entries.get_all(newest))
+    out[JSON_PATH] = _json_feed(main, site, newest, names)
+    for theme_id, name in theme_list:
+        members = [p for p in ordered if theme_id in p.themes][: site.feed_items]
+        channel = _Channel(f"{site_name} — {name}", f"{name}: {description}", site.site_url)
+        items = entries.get_all(members)
+        out[theme_rss_path(theme_id)] = _rss(channel, site, _url(site, theme_rss_path(theme_id)), built, items)
+        out[theme_atom_path(theme_id)] = _atom(channel, site, _url(site, theme_atom_path(theme_id)), built, items)
+    out[OPML_PATH] = _opml(site, theme_list, built)
+    return out
+
+
+def paper_guid(site: SiteConfig, paper_id: str) -> str:
+    """The item id of a paper in every feed: a URI that depends on nothing but the paper id."""
+    return f"{site.site_url}papers/{quote(paper_id, safe='')}"
+
+
+def paper_link(site: SiteConfig, paper: Paper) -> str:
+    """The paper's anchor on the page of the day it was first seen."""
+    return f"{site.site_url}days/{paper.first_seen.isoformat()}/#{quote(paper.id, safe='')}"
+
+
+def summary_html(paper: Paper) -> str:
+    """The item body: meta line, abstract and look-up links, as HTML built from escaped text."""
+    parts = []
+    meta = _meta_line(paper)
+    if meta:
+        parts.append(f"<p>{escape(meta)}</p>")
+    for paragraph in _PARAGRAPH_BREAK_RE.split(_text(paper.abstract).strip()):
+        if paragraph.strip():
+            parts.append(f"<p>{escape(paragraph.strip())}</p>")
+    links = " · ".join(f'<a href="{escape(url)}">{escape(label)}</a>' for label, url in lookup_links(paper.title))
+    parts.append(f"<p>Look up: {links}</p>")
+    return "\n".join(parts)
+
+
+def lookup_links(title: str) -> list[tuple[str, str]]:
+    """(label, URL) of a title search on arXiv, Hugging Face and Semantic Scholar."""
+    query = quote_plus(_text(title))
+    return [
+        ("arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"),
+        ("Hugging Face", f"https://huggingface.co/papers?q={query}"),
+        ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={query}"),
+    ]
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+class _Channel:
+    """What differs between the site feed and a theme feed."""
+
+    def __init__(self, title: str, description: str, home: str) -> None:
+        self.title = title
+        self.description = description
+        self.home = home
+
+
+class _EntryCache:
+    """One feedgen entry per paper, shared by every feed the paper is in."""
+
+    def __init__(self, site: SiteConfig, names: dict[str, str]) -> None:
+        self._site = site
+        self._names = names
+        self._entries: dict[str, FeedEntry] = {}
+
+    def get_all(self, papers: Iterable[Paper]) -> list[FeedEntry]:
+        return [self._get(p) for p in papers]
+
+    def _get(self, paper: Paper) -> FeedEntry:
+        entry = self._entries.get(paper.id)
+        if entry is None:
+            entry = self._entries[paper.id] = _entry(paper, self._site, self._names)
+        return entry
+
+
+def _entry(paper: Paper, site: SiteConfig, names: dict[str, str]) -> FeedEntry:
+    seen = _midnight_utc(paper.first_seen)
+    entry = FeedEntry()
+    entry.guid(paper_guid(site, paper.id), permalink=False)
+    entry.title(_title(paper))
+    entry.link(href=paper_link(site, paper), rel="alternate", type="text/html")
+    entry.summary(summary_html(paper), type="html")  # also the RSS description
+    entry.published(seen)  # also the RSS pubDate
+    entry.updated(seen)  # replaces feedgen's default, the clock
+    for theme_id in paper.themes:
+        entry.category(term=theme_id, label=names.get(theme_id, theme_id))
+    return entry
+
+
+def _feed(channel: _Channel, site: SiteConfig, self_url: str, self_type: str, built: datetime, entries: list[FeedEntry]) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(self_url)
+    fg.title(channel.title)
+    fg.description(channel.description)
+    fg.author(name=_text(site.site_name))  # Atom wants a feed author when entries have none
+    fg.language(site.language)
+    fg.generator(GENERATOR)
+    fg.link(href=self_url, rel="self", type=self_type)
+    fg.link(href=channel.home, rel="alternate", type="text/html")  # feedgen's RSS <link> is the last link
+    fg.updated(built)  # replaces feedgen's default, the clock (Atom updated and RSS lastBuildDate)
+    for entry in entries:
+        fg.add_entry(entry, order="append")  # the default prepends, which would reverse the feed
+    return fg
+
+
+def _rss(channel: _Channel, site: SiteConfig, self_url: str, built: datetime, entries: list[FeedEntry]) -> bytes:
+    return bytes(_feed(channel, site, self_url, RSS_TYPE, built, entries).rss_str(pretty=True))
+
+
+def _atom(channel: _Channel, site: SiteConfig, self_url: str, built: datetime, entries: list[FeedEntry]) -> bytes:
+    return bytes(_feed(channel, site, self_url, ATOM_TYPE, built, entries).atom_str(pretty=True))
+
+
+def _json_feed(channel: _Channel, site: SiteConfig, papers: Sequence[Paper], names: dict[str, str]) -> bytes:
+    items = []
+    for paper in papers:
+        item: dict[str, object] = {
+            "id": paper_guid(site, paper.id),
+            "url": paper_link(site, paper),
+            "title": _title(paper),
+            "content_html": summary_html(paper),
+            "content_text": _text(paper.abstract).strip(),
+            "date_published": _midnight_utc(paper.first_seen).isoformat(),
+        }
+        if paper.themes:
+            item["tags"] = [names.get(t, t) for t in paper.themes]
+        items.append(item)
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": channel.title,
+        "home_page_url": site.site_url,
+        "feed_url": _url(site, JSON_PATH),
+        "description": channel.description,
+        "language": site.language,
+        "authors": [{"name": channel.title, "url": site.site_url}],
+        "items": items,
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _opml(site: SiteConfig, themes: Sequence[tuple[str, str]], built: datetime) -> bytes:
+    site_name = _text(site.site_name)
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = f"{site_name} feeds"
+    ET.SubElement(head, "dateCreated").text = _rfc822(built)
+    ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = ET.SubElement(root, "body")
+    _outline(body, site_name, _url(site, RSS_PATH), site.site_url)
+    if themes:
+        folder = ET.SubElement(body, "outline", text="Themes", title="Themes")
+        for theme_id, name in themes:
+            title = f"{site_name} — {_text(name)}"
+            _outline(folder, title, _url(site, theme_rss_path(theme_id)), site.site_url)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _outline(parent: ET.Element, title: str, xml_url: str, html_url: str) -> None:
+    ET.SubElement(parent, "outline", type="rss", version="RSS2", text=title, title=title, xmlUrl=xml_url, htmlUrl=html_url)
+
+
+def _meta_line(paper: Paper) -> str:
+    bits = []
+    if paper.organization:
+        bits.append(_text(paper.organization).strip())
+    elif paper.authors_count is not None:
+        bits.append(f"{paper.authors_count} author{'' if paper.authors_count == 1 else 's'}")
+    if paper.published is not None:
+        bits.append(f"published {paper.published.isoformat()}")
+    if paper.upvotes is not None:
+        bits.append(f"{paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}")
+    return " · ".join(b for b in bits if b)
+
+
+def _checked_themes(themes: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    for theme_id, _name in themes:
+        if not _THEME_ID_RE.match(theme_id):
+            raise ValueError(f"theme id {theme_id!r} cannot be a feed file name")
+        if theme_id in seen:
+            raise ValueError(f"theme id {theme_id!r} is given twice")
+        seen.add(theme_id)
+    return [(theme_id, _text(name)) for theme_id, name in themes]
+
+
+def _check_unique_ids(papers: Sequence[Paper]) -> None:
+    seen: set[str] = set()
+    for paper in papers:
+        if paper.id in seen:
+            raise ValueError(f"two papers share the id {paper.id!r}; feed items need unique ids")
+        seen.add(paper.id)
+
+
+def _title(paper: Paper) -> str:
+    """The paper's title, or its id when nothing printable is left (feeds need a title)."""
+    title = _text(paper.title)
+    return title if title.strip() else paper.id
+
+
+def _text(value: str) -> str:
+    """Text as XML can carry it: characters XML 1.0 forbids are dropped."""
+    return _XML_INVALID_RE.sub("", value)
+
+
+def _url(site: SiteConfig, path: str) -> str:
+    return site.site_url + path
+
+
+def _midnight_utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc822(moment: datetime) -> str:
+    """RFC 822 date in English whatever the locale (OPML dateCreated)."""
+    return f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year} 00:00:00 GMT"

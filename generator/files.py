@@ -1,0 +1,283 @@
+"""All disk I/O: reading dumps and config files, the locked, atomic, incremental writer.
+
+Every other module works on strings and bytes; this one is the only place that touches the disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
+from .models import DumpFile
+from .parse import day_from_name
+
+MANIFEST = ".digest-manifest.json"
+LOCK = ".digest.lock"
+_IGNORED_IN_DUMPS = {"readme", "readme.md", "readme.txt"}
+
+
+def display(path: Path) -> str:
+    """A path as errors show it: relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def list_dumps(dumps_dir: Path) -> list[Path]:
+    """The dump files in `dumps_dir`, sorted by name. Any other file is an error naming it."""
+    if not dumps_dir.is_dir():
+        raise DumpError(
+            display(dumps_dir), None, "no such folder", "create it and put a day's dump in it"
+        )
+    found: list[Path] = []
+    bad: list[Problem] = []
+    for path in sorted(dumps_dir.iterdir()):
+        name = path.name
+        if name.startswith(".") or name.lower() in _IGNORED_IN_DUMPS:
+            continue
+        if path.is_file() and day_from_name(name) is not None:
+            found.append(path)
+        else:
+            bad.append(
+                Problem(
+                    display(path),
+                    None,
+                    "not a dump name",
+                    "name dumps YYYY-MM-DD.txt (or YYYY-MM-DD-<anything>.txt for a second dump "
+                    "that day) or move the file out of the dumps folder",
+                )
+            )
+    if bad:
+        raise DigestError(bad)
+    return found
+
+
+def read_dumps(dumps_dir: Path) -> list[DumpFile]:
+    dumps = []
+    for path in list_dumps(dumps_dir):
+        day = day_from_name(path.name)
+        assert day is not None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DumpError(display(path), None, f"cannot read: {exc.strerror}", "check its permissions") from None
+        dumps.append(DumpFile(path.name, day, data, display(path)))
+    return dumps
+
+
+def read_text(path: Path, *, required: bool = True) -> str | None:
+    """A config file's text; None when it is absent and not required."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(
+                Problem(display(path), None, "file not found", "create it (see the README)")
+            ) from None
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            Problem(display(path), None, f"cannot read: {exc}", "save it as UTF-8 text")
+        ) from None
+
+
+def read_archive(out_dir: Path) -> dict[str, object]:
+    path = out_dir / "data" / "papers.json"
+    try:
+        archive = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DumpError(display(path), None, "no archive yet", "run `digest build` first") from None
+    except (OSError, ValueError) as exc:
+        raise DumpError(display(path), None, f"unreadable archive: {exc}", "run `digest build` again") from None
+    if not isinstance(archive, dict):
+        raise DumpError(display(path), None, "not a digest archive", "run `digest build` again")
+    return archive
+
+
+def read_tree(root: Path, suffixes: tuple[str, ...] | None = None) -> dict[str, bytes]:
+    """Every file below `root` as {relative posix path: bytes} (optionally only some suffixes)."""
+    tree: dict[str, bytes] = {}
+    if not root.is_dir():
+        return tree
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            path = Path(dirpath) / name
+            if suffixes is None or path.suffix in suffixes:
+                tree[path.relative_to(root).as_posix()] = path.read_bytes()
+    return tree
+
+
+@contextlib.contextmanager
+def build_lock(out_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
+    """Hold an exclusive lock on `out_dir` for one build; wait up to `wait_s`, then refuse."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = out_dir / LOCK
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    raise BuildLockedError(
+                        Problem(
+                            display(lock_path),
+                            None,
+                            "another build is writing this folder",
+                            "wait for it to finish, then run the build again",
+                        )
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+
+
+def _read_manifest(out_dir: Path) -> list[str]:
+    try:
+        value = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [p for p in value.get("files", []) if isinstance(p, str)] if isinstance(value, dict) else []
+
+
+def _safe_target(out_dir: Path, rel: str) -> Path:
+    target = (out_dir / rel).resolve()
+    if out_dir.resolve() not in target.parents:
+        raise ValueError(f"refusing to write outside {out_dir}: {rel}")
+    return target
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold off Ctrl-C / SIGTERM while renames run, so a commit is never cut in half."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> WriteReport:
+    """Make the generated part of `out_dir` equal to `files`, touching only what changed.
+
+    Two phases: every changed file is first written beside its target under a temporary name
+    (the slow part, where a full disk or Ctrl-C may strike: then the temporaries are removed and
+    nothing visible has changed); then all are renamed into place and files the previous build
+    generated but this one does not are removed, with signals held off. A manifest records what
+    the build generated so hand-written files in `out_dir` are never touched.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = set(_read_manifest(out_dir))
+    changed: list[tuple[Path, str]] = []
+    unchanged = 0
+    for rel in sorted(files):
+        target = _safe_target(out_dir, rel)
+        try:
+            if target.read_bytes() == files[rel]:
+                unchanged += 1
+                continue
+        except OSError:
+            pass
+        changed.append((target, rel))
+    stale = sorted(p for p in previous - set(files) if (out_dir / p).is_file())
+    manifest = json.dumps({"files": sorted(files)}, indent=0).encode() + b"\n"
+    if not changed and not stale and previous == set(files):
+        return WriteReport((), (), unchanged)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, rel in changed:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            staged.append((tmp, target))
+            with open(tmp, "wb") as handle:
+                handle.write(files[rel])
+        manifest_tmp = out_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+        staged.append((manifest_tmp, out_dir / MANIFEST))
+        manifest_tmp.write_bytes(manifest)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    with _signals_deferred():
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        for rel in stale:
+            with contextlib.suppress(OSError):
+                (out_dir / rel).unlink()
+        _remove_empty_dirs(out_dir, {(out_dir / rel).parent for rel in stale})
+    return WriteReport(tuple(rel for _, rel in changed), tuple(stale), unchanged)
+
+
+def _remove_empty_dirs(out_dir: Path, candidates: set[Path]) -> None:
+    for directory in sorted(candidates, key=lambda p: len(p.parts), reverse=True):
+        while directory != out_dir and out_dir in directory.parents:
+            try:
+                directory.rmdir()
+            except OSError:
+                break
+            directory = directory.parent
+
+
+def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:
+    """Copy `raw` to dumps_dir/name. Returns (path, copied); refuses to replace a different file."""
+    try:
+        data = raw.read_bytes()
+    except OSError as exc:
+        raise DumpError(display(raw), None, f"cannot read: {exc.strerror}", "check the path") from None
+    dumps_dir.mkdir(parents=True, exist_ok=True)
+    target = dumps_dir / name
+    if target.exists():
+        if target.read_bytes() == data:
+            return target, False
+        raise DumpError(
+            display(target),
+            None,
+            "a different dump already has this name",
+            "pass another --date, or name a second dump of the day YYYY-MM-DD-2.txt",
+        )
+    tmp = target.with_name(f".{name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return target, True
+
+
+def raw_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DumpError(display(path), None, f"cannot read: {exc.strerror}", "check the path") from None
+
+
+def swap_dir(staging: Path, target: Path) -> None:
+    """Put a freshly built folder in place of `target` with two renames; the old one is removed."""
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    with _signals_deferred():
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)

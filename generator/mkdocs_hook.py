@@ -1,0 +1,67 @@
+"""MkDocs hook: `mkdocs build` and `mkdocs serve` run the generator themselves.
+
+Listed under `hooks:` in mkdocs.yml. Before each build it regenerates the pages into docs_dir
+(the writer only rewrites files whose bytes changed, so `mkdocs serve` does not loop), sets the
+navigation from the theme list, and under `mkdocs serve` watches dumps/, themes.yml and
+overrides.yml so a saved dump shows up at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+
+from generator.cli import Project, format_warnings, run_build
+from generator.errors import DigestError
+
+log = logging.getLogger("mkdocs.hooks.digest")
+
+
+def _dumps_dir(config: Any) -> Path:
+    root = Path(config.config_file_path).parent
+    return Path(os.environ.get("DIGEST_DUMPS") or root / "dumps")
+
+
+def on_config(config: Any) -> Any:
+    project = Project(Path(config.config_file_path))
+    try:
+        themes = project.load_config().themes
+    except DigestError as exc:
+        raise PluginError("\n".join(f"Error: {p}" for p in exc.problems)) from None
+    # Short, explicit navigation: day pages are reached from Home and Archive, never listed in
+    # the nav, so every page's HTML stays small however many days the archive holds.
+    config.nav = [
+        {"Home": "index.md"},
+        {"Archive": "archive.md"},
+        {"Themes": ["themes/index.md", *({t.name: f"themes/{t.id}/index.md"} for t in themes.themes)]},
+        {"Stats": "stats.md"},
+        {"Subscribe": "subscribe.md"},
+        {"About": "about.md"},
+    ]
+    return config
+
+
+def on_pre_build(config: Any) -> None:
+    project = Project(Path(config.config_file_path))
+    try:
+        result, report = run_build(project, _dumps_dir(config), Path(config.docs_dir), strict=False)
+    except DigestError as exc:
+        raise PluginError("\n".join(f"Error: {p}" for p in exc.problems)) from None
+    for line in format_warnings(result.warnings):
+        log.warning(line.removeprefix("Warning: "))
+    log.info(
+        "digest: %d papers, %d files written, %d removed", len(result.papers), len(report.written), len(report.removed)
+    )
+
+
+def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    root = Path(config.config_file_path).parent
+    server.watch(str(_dumps_dir(config)))
+    for name in ("themes.yml", "overrides.yml", "templates"):
+        if (root / name).exists():
+            server.watch(str(root / name))
+    return server

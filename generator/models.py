@@ -1,0 +1,69 @@
+"""The data that flows between stages: frozen dataclasses, no behaviour beyond trivia."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One dump as read from disk: its file name, its day (from the name) and raw bytes."""
+
+    name: str  # e.g. "2026-06-10.txt"; shown in errors as dumps/<name>
+    day: date
+    data: bytes
+    display_path: str = ""  # what errors call it, e.g. "dumps/2026-06-10.txt"
+
+    @property
+    def path(self) -> str:
+        return self.display_path or self.name
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper sighting as parsed from one dump."""
+
+    dump: str  # dump file name
+    date: date  # the dump's day
+    position: int  # 1-based position of the entry in its dump
+    line: int  # 1-based line number of the entry's title
+    title: str
+    abstract: str
+    authors_count: int | None = None
+    organization: str | None = None
+    published: date | None = None
+    upvotes: int | None = None
+
+
+@dataclass(frozen=True)
+class Sighting:
+    dump: str
+    date: date
+    position: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One distinct paper with every sighting of it, newest metadata, and its themes."""
+
+    id: str
+    title: str
+    abstract: str
+    first_seen: date
+    last_seen: date
+    published: date | None
+    authors_count: int | None
+    organization: str | None
+    upvotes: int | None
+    sightings: tuple[Sighting, ...]
+    themes: tuple[str, ...] = field(default=())
+
+    @property
+    def primary_theme(self) -> str | None:
+        return self.themes[0] if self.themes else None
+
+    @property
+    def days_seen(self) -> tuple[date, ...]:
+        return tuple(sorted({s.date for s in self.sightings}))

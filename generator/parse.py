@@ -1,0 +1,357 @@
+"""Dump text -> entries. Pure: bytes in, entries and warnings out.
+
+Two formats are recognised per file:
+
+* **A (blocks)**: paragraphs separated by blank lines: a title, its abstract (possibly wrapped over
+  several lines), then optionally a metadata block: ``• N authors`` or an organisation line, a
+  line ``·``, and a date ``Mon D`` / ``Mon D, YYYY`` optionally followed by an upvote count.
+* **B (lines)**: no blank lines; a title line, then its abstract line, alternating.
+
+Both start with header noise (``new``, ``Get trending papers…``, ``Subscribe``, ``Daily Papers``,
+``byAK…`` and the page date) and format B glues ``Subscribe`` to the first title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import DumpError, Warning_
+from .models import DumpFile, Entry
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_MONTH_RE = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# "May 25, 2025 2", "Jan 14 2", "Jun 10"
+DATE_RE = re.compile(rf"^{_MONTH_RE}\s+(\d{{1,2}})(?:\s*,\s*(\d{{4}}))?(?:\s+(\d{{1,7}}))?$", re.I)
+AUTHORS_RE = re.compile(r"^•\s*(\d{1,5})\s+authors?$", re.I)
+DOT_LINE = "·"
+HEADER_NOISE = re.compile(
+    r"^(new|subscribe|daily papers|get trending papers\b.*|by\s?ak\b.*)$", re.I
+)
+GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
+# Characters that are whitespace in a dump but not for str.split() in every case.
+_SPACE_TRANSLATION = {ord(c): " " for c in "\t\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2009\u200a"}
+# Control characters other than tab/newline are dropped: they can only corrupt pages and feeds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
+# A title is a single short line; anything much longer is an abstract.
+MAX_TITLE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int  # 1-based line number in the file
+    text: str  # cleaned, stripped
+
+
+@dataclass(frozen=True)
+class _Meta:
+    authors_count: int | None
+    organization: str | None
+    published: date | None
+    upvotes: int | None
+
+
+def decode(dump: DumpFile) -> tuple[str, list[Warning_]]:
+    """Bytes -> text. UTF-8 (with or without BOM); cp1252 with a warning; else DumpError."""
+    data = dump.data
+    if not data.strip():
+        raise DumpError(dump.path, 1, "the dump is empty", "delete it or put the day's listing in it")
+    if b"\x00" in data[:65536]:
+        raise DumpError(
+            dump.path, 1, "the dump is not text (it holds NUL bytes)", "replace it with the text dump"
+        )
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        bad_line = data[: exc.start].count(b"\n") + 1
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise DumpError(
+            dump.path,
+            bad_line,
+            "the dump is neither UTF-8 nor cp1252 text",
+            "save it as UTF-8 and add it again",
+        ) from None
+    warning = Warning_(
+        dump.path, bad_line, "not valid UTF-8; read as cp1252", "save the dump as UTF-8"
+    )
+    return text, [warning]
+
+
+def clean_line(raw: str) -> str:
+    """Normalise the whitespace of one line; keep its text otherwise as is."""
+    text = _CONTROL.sub("", raw.translate(_SPACE_TRANSLATION))
+    return " ".join(text.split())
+
+
+def _lines(text: str) -> list[_Line]:
+    # splitlines() also splits on \x1c-\x1e and \u2028; split on newlines only so that line numbers
+    # agree with what an editor shows.
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [_Line(i, clean_line(raw)) for i, raw in enumerate(raw_lines, 1)]
+
+
+def _strip_header(lines: list[_Line]) -> tuple[list[_Line], str | None]:
+    """Drop the page header; return the body and the header's page date text (e.g. "Jun 10")."""
+    page_date = None
+    i = 0
+    while i < len(lines):
+        text = lines[i].text
+        if not text or HEADER_NOISE.match(text):
+            i += 1
+            continue
+        if page_date is None and DATE_RE.match(text) and _is_bare_day(text):
+            page_date = text
+            i += 1
+            continue
+        glued = GLUED_SUBSCRIBE.match(text)
+        if glued:
+            rest = text[glued.end() :]
+            return [_Line(lines[i].number, rest), *lines[i + 1 :]], page_date
+        break
+    return lines[i:], page_date
+
+
+def _is_bare_day(text: str) -> bool:
+    m = DATE_RE.match(text)
+    return bool(m) and m.group(3) is None and m.group(4) is None  # type: ignore[union-attr]
+
+
+def header_date(dump: DumpFile) -> str | None:
+    """The page date in the dump's header ("Jun 10"), or None when it has none."""
+    text, _ = decode(dump)
+    return _strip_header(_lines(text))[1]
+
+
+def resolve_date(month: int, day: int, year: int | None, not_after: date) -> date | None:
+    """A date; without a year, the latest such date not after `not_after`. None if impossible."""
+    if year is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for y in range(not_after.year, not_after.year - 9, -1):
+        try:
+            candidate = date(y, month, day)
+        except ValueError:  # Feb 29 in a common year: try the year before
+            continue
+        if candidate <= not_after:
+            return candidate
+    return None
+
+
+def parse_date_line(text: str, not_after: date) -> tuple[date, int | None] | None:
+    m = DATE_RE.match(text)
+    if not m:
+        return None
+    month = MONTHS[m.group(1)[:3].lower()]
+    year = int(m.group(3)) if m.group(3) else None
+    published = resolve_date(month, int(m.group(2)), year, not_after)
+    if published is None:
+        return None
+    return published, int(m.group(4)) if m.group(4) else None
+
+
+def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
+    paragraphs: list[list[_Line]] = []
+    current: list[_Line] = []
+    for line in lines:
+        if line.text:
+            current.append(line)
+        elif current:
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _meta_from_lines(texts: list[str], not_after: date) -> _Meta | None:
+    """A metadata block: [authors|organisation], '·', date. None when these lines are not one."""
+    joined = " · ".join(texts)
+    parts = [p.strip() for p in joined.split(DOT_LINE)]
+    parts = [p for p in parts if p]
+    if DOT_LINE not in joined and not (len(texts) == 1 and AUTHORS_RE.match(texts[0])):
+        return None
+    authors = organization = published = upvotes = None
+    for part in parts:
+        if (m := AUTHORS_RE.match(part)) is not None:
+            authors = int(m.group(1))
+        elif (d := parse_date_line(part, not_after)) is not None:
+            published, upvotes = d
+        elif organization is None and len(part) <= 200 and published is None:
+            organization = part
+        else:
+            return None
+    return _Meta(authors, organization, published, upvotes)
+
+
+def _is_meta_line(text: str) -> bool:
+    return text == DOT_LINE or bool(AUTHORS_RE.match(text))
+
+
+def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
+    """Parse one dump into entries (in file order) and warnings.
+
+    Raises DumpError when the dump is empty, not text, or holds no entries.
+    """
+    text, warnings = decode(dump)
+    body, _ = _strip_header(_lines(text))
+    if not any(line.text for line in body):
+        raise DumpError(
+            dump.path, 1, "the dump holds only a header, no papers", "check that the copy is complete"
+        )
+    has_blank = any(not line.text for line in body[: _last_text_index(body) + 1])
+    units = _units_blocks(body, dump) if has_blank else _units_lines(body, dump)
+    entries, more = _assemble(units, dump)
+    warnings.extend(more)
+    if not entries:
+        raise DumpError(
+            dump.path, 1, "no paper entries found", "check that this is a Daily Papers listing"
+        )
+    return entries, warnings
+
+
+def _last_text_index(lines: list[_Line]) -> int:
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].text:
+            return i
+    return -1
+
+
+# A unit is one of: ("text", line, text) — a title or abstract candidate — or ("meta", line, _Meta).
+_Unit = tuple[str, int, object]
+
+
+def _units_blocks(body: list[_Line], dump: DumpFile) -> list[_Unit]:
+    units: list[_Unit] = []
+    for para in _paragraphs(body):
+        texts = [line.text for line in para]
+        meta_start = next((i for i, t in enumerate(texts) if _is_meta_line(t)), None)
+        if meta_start is not None:
+            # The organisation line (if any) sits right before the "·".
+            start = meta_start
+            if texts[meta_start] == DOT_LINE and meta_start > 0:
+                start = meta_start - 1
+            meta = _meta_from_lines(texts[start:], dump.day)
+            if meta is not None:
+                if start > 0:
+                    units.append(("text", para[0].number, " ".join(texts[:start])))
+                units.append(("meta", para[start].number, meta))
+                continue
+        # Several lines in one paragraph are one wrapped title or abstract.
+        units.append(("text", para[0].number, " ".join(texts)))
+    return units
+
+
+def _units_lines(body: list[_Line], dump: DumpFile) -> list[_Unit]:
+    units: list[_Unit] = []
+    i = 0
+    while i < len(body):
+        line = body[i]
+        if not line.text:
+            i += 1
+            continue
+        if _is_meta_line(line.text):
+            block = [line.text]
+            j = i + 1
+            while j < len(body) and j <= i + 2 and (
+                body[j].text == DOT_LINE or DATE_RE.match(body[j].text)
+            ):
+                block.append(body[j].text)
+                j += 1
+            meta = _meta_from_lines(block, dump.day)
+            if meta is not None:
+                units.append(("meta", line.number, meta))
+                i = j
+                continue
+        units.append(("text", line.number, line.text))
+        i += 1
+    return units
+
+
+_SENTENCE_END = re.compile(r"[.!]['\")\]]?$")
+
+
+def _looks_like_abstract(text: str) -> bool:
+    """Prose rather than a title: long, or ends a sentence with a full stop."""
+    return len(text) > MAX_TITLE_CHARS or bool(_SENTENCE_END.search(text)) or len(text) > 300
+
+
+def _assemble(units: list[_Unit], dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
+    """Pair titles with abstracts and attach metadata blocks."""
+    entries: list[Entry] = []
+    warnings: list[Warning_] = []
+    pending: dict[str, object] | None = None  # the entry being built
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is None:
+            return
+        if not pending["abstract"]:
+            warnings.append(
+                Warning_(dump.path, int(pending["line"]), "title with no abstract", "kept with an empty abstract")  # type: ignore[call-overload]
+            )
+        meta = pending["meta"]
+        assert meta is None or isinstance(meta, _Meta)
+        entries.append(
+            Entry(
+                dump=dump.name,
+                date=dump.day,
+                position=len(entries) + 1,
+                line=int(pending["line"]),  # type: ignore[call-overload]
+                title=str(pending["title"]),
+                abstract=str(pending["abstract"]),
+                authors_count=meta.authors_count if meta else None,
+                organization=meta.organization if meta else None,
+                published=meta.published if meta else None,
+                upvotes=meta.upvotes if meta else None,
+            )
+        )
+        pending = None
+
+    for index, (kind, number, value) in enumerate(units):
+        if kind == "meta":
+            if pending is None or pending["meta"] is not None:
+                warnings.append(
+                    Warning_(dump.path, number, "metadata with no title", "ignored")
+                )
+                continue
+            pending["meta"] = value
+            flush()
+            continue
+        text = str(value)
+        if pending is not None and not pending["abstract"]:
+            nxt = units[index + 1] if index + 1 < len(units) else None
+            # Two short lines in a row followed by a long one: the first title lost its abstract.
+            title_like_pair = (
+                not _looks_like_abstract(text)
+                and nxt is not None
+                and nxt[0] == "text"
+                and _looks_like_abstract(str(nxt[2]))
+            )
+            if not title_like_pair:
+                pending["abstract"] = text
+                continue
+        flush()
+        pending = {"title": text, "abstract": "", "line": number, "meta": None}
+    flush()
+    return entries, warnings
+
+
+def day_from_name(name: str) -> date | None:
+    """`2026-06-10.txt` or `2026-06-10-anything.txt` -> that date; anything else -> None."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:-[^/\\]+)?\.txt", name)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None

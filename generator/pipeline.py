@@ -1,0 +1,147 @@
+"""The build: dumps + config -> {path: bytes}. Pure; wires the stages together.
+
+read dumps -> parse -> dedupe -> assign themes -> render pages and feeds -> (the writer writes)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import jinja2
+
+from .config import Config
+from .dedupe import dedupe
+from .errors import DigestError, Problem, Warning_
+from .feeds import feed_links, render_feeds
+from .models import DumpFile, Entry, Paper, Sighting
+from .parse import parse_dump
+from .render import render_site
+from .themes import assign_papers
+
+ARCHIVE_PATH = "data/papers.json"
+# Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
+GENERATED = ("index.md", "archive.md", "stats.md", "days/", "themes/", "feeds/", "data/")
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class BuildResult:
+    files: dict[str, bytes]
+    papers: list[Paper]
+    entries: int
+    warnings: list[Warning_] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+def parse_all(dumps: Sequence[DumpFile], progress: Progress | None = None) -> tuple[list[Entry], list[Warning_]]:
+    """Parse every dump; every unusable dump is reported at once."""
+    entries: list[Entry] = []
+    warnings: list[Warning_] = []
+    problems: list[Problem] = []
+    for n, dump in enumerate(dumps, 1):
+        try:
+            found, more = parse_dump(dump)
+        except DigestError as exc:
+            problems.extend(exc.problems)
+        else:
+            entries.extend(found)
+            warnings.extend(more)
+        if progress:
+            progress("parse", n, len(dumps))
+    if problems:
+        raise DigestError(problems)
+    return entries, warnings
+
+
+def archive_json(papers: Sequence[Paper]) -> bytes:
+    """The machine-readable archive: newest first_seen first, then by id; missing values null."""
+    rows = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "abstract": p.abstract,
+            "first_seen": p.first_seen.isoformat(),
+            "last_seen": p.last_seen.isoformat(),
+            "published": p.published.isoformat() if p.published else None,
+            "authors_count": p.authors_count,
+            "organization": p.organization,
+            "upvotes": p.upvotes,
+            "themes": list(p.themes),
+            "sightings": [
+                {"dump": s.dump, "date": s.date.isoformat(), "position": s.position, "line": s.line}
+                for s in p.sightings
+            ],
+        }
+        for p in sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
+    ]
+    return (json.dumps({"papers": rows}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def build(
+    dumps: Sequence[DumpFile],
+    config: Config,
+    loader: jinja2.BaseLoader,
+    *,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Everything the docs folder should hold, computed in memory; nothing is written here."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
+    entries, warnings = parse_all(dumps, progress)
+    lap("parse")
+    papers = dedupe(entries)
+    lap("dedupe")
+    assignments = assign_papers(papers, config.themes, config.overrides)
+    papers = [replace(p, themes=assignments[p.id].themes) for p in papers]
+    lap("themes")
+    theme_pairs = [(t.id, t.name) for t in config.themes.themes]
+    last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
+    files: dict[str, bytes] = {}
+    files.update(render_feeds(papers, theme_pairs, config.site, last_build))
+    links = feed_links(theme_pairs) if papers else []
+    files.update(render_site(papers, config.themes, config.site, links, loader))
+    files[ARCHIVE_PATH] = archive_json(papers)
+    lap("render")
+    return BuildResult(files, papers, len(entries), warnings, timings)
+
+
+def papers_from_archive(archive: dict[str, object]) -> list[Paper]:
+    """papers.json -> Paper objects (for commands that read the last build)."""
+
+    def day(value: object) -> date | None:
+        return date.fromisoformat(str(value)) if value else None
+
+    rows = archive.get("papers")
+    papers = []
+    for row in rows if isinstance(rows, list) else []:
+        papers.append(
+            Paper(
+                id=row["id"],
+                title=row["title"],
+                abstract=row["abstract"],
+                first_seen=date.fromisoformat(row["first_seen"]),
+                last_seen=date.fromisoformat(row["last_seen"]),
+                published=day(row.get("published")),
+                authors_count=row.get("authors_count"),
+                organization=row.get("organization"),
+                upvotes=row.get("upvotes"),
+                sightings=tuple(
+                    Sighting(s["dump"], date.fromisoformat(s["date"]), s["position"], s["line"])
+                    for s in row.get("sightings", [])
+                ),
+                themes=tuple(row.get("themes", [])),
+            )
+        )
+    return papers

