@@ -39,7 +39,7 @@ _QUOTES = str.maketrans(
     }
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^\w]+")
-_ELLIPSIS_END = re.compile(r"(\s*(\.\.\.|…|\[\.\.\.\]|\(\.\.\.\))\s*)+$")
+_ASCII_PUNCT = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _VERSION_WORDS = {"v", "version", "part", "vol", "volume", "no", "chapter", "phase", "stage"}
 # Titles within this ratio are the same title written with a small typo.
@@ -55,16 +55,31 @@ ABSTRACT_KEY_WORDS = 12
 
 def normalize(text: str) -> str:
     """Case-, punctuation-, entity- and Unicode-variant-insensitive form of a text."""
-    text = html.unescape(html.unescape(text))
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII_PUNCT).split())
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+    decomposed = unicodedata.normalize("NFKD", text)
+    if not decomposed.isascii():
+        decomposed = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", decomposed).replace("_", " ").split())
+
+
+_ELLIPSES = ("...", "…", "[...]", "(...)", "[…]", "(…)")
 
 
 def strip_ellipsis(text: str) -> tuple[str, bool]:
     """Remove a trailing ellipsis; say whether there was one."""
-    stripped = _ELLIPSIS_END.sub("", text.rstrip())
-    return stripped, stripped != text.rstrip()
+    stripped = text.rstrip()
+    cut = False
+    while stripped.endswith(_ELLIPSES):
+        for suffix in _ELLIPSES:
+            if stripped.endswith(suffix):
+                stripped = stripped[: -len(suffix)].rstrip()
+                cut = True
+                break
+    return stripped, cut
 
 
 def version_tokens(norm_title: str) -> tuple[str, ...]:

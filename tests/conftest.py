@@ -1,0 +1,50 @@
+"""Shared fixtures: the repository's own files, and small dumps written on the fly."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.models import DumpFile
+
+ROOT = Path(__file__).resolve().parent.parent
+DUMPS = ROOT / "dumps"
+
+
+def dump_file(text: str | bytes, name: str = "2026-06-10.txt") -> DumpFile:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    day = date.fromisoformat(name[:10])
+    return DumpFile(name, day, data, f"dumps/{name}")
+
+
+def seed_dumps() -> list[DumpFile]:
+    return [dump_file(p.read_bytes(), p.name) for p in sorted(DUMPS.glob("*.txt"))]
+
+
+HEADER_A = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\nJun 10\n\n"
+HEADER_B = "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\nSubscribe"
+
+
+def entry_a(title: str, abstract: str, meta: str = "  • 3 authors\n·\nMay 12") -> str:
+    return f"{title}\n\n{abstract}\n\n" + (f"{meta}\n\n" if meta else "")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's site set-up (config, templates, hand-written docs) with no dumps."""
+    for name in ("mkdocs.yml", "themes.yml", "overrides.yml"):
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    shutil.copytree(ROOT / "generator", tmp_path / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "docs").mkdir()
+    for path in (ROOT / "docs").iterdir():
+        if path.name in ("about.md", "subscribe.md"):
+            shutil.copy(path, tmp_path / "docs" / path.name)
+        elif path.name == "stylesheets":
+            shutil.copytree(path, tmp_path / "docs" / path.name)
+    (tmp_path / "dumps").mkdir()
+    return tmp_path

@@ -1,0 +1,165 @@
+"""Deduplication: every must-merge and must-not-merge case, ids, merging, and invariants."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.dedupe import dedupe, normalize
+from generator.models import Entry
+from generator.parse import parse_dump
+
+from .conftest import seed_dumps
+
+ABSTRACT = (
+    "Large language models are increasingly used to simulate human participants in behavioural "
+    "experiments. We test whether their responses reproduce classic effects from cognitive "
+    "psychology across forty tasks, and find that agreement depends strongly on the task family, "
+    "the prompt format and the model size, with smaller models failing most often."
+)
+OTHER_ABSTRACT = (
+    "We introduce a benchmark of chemistry hypotheses annotated by experts and show that a "
+    "hierarchical search over candidate hypotheses outperforms sampling baselines by a wide "
+    "margin across every model family we evaluate, including open and closed models."
+)
+TITLE = "Do Large Language Models Reproduce Human Cognitive Effects?"
+
+
+def entry(title=TITLE, abstract=ABSTRACT, day=date(2026, 6, 10), position=1, **meta) -> Entry:
+    return Entry(f"{day.isoformat()}.txt", day, position, position * 4 + 9, title, abstract, **meta)
+
+
+def merged(a: Entry, b: Entry) -> bool:
+    papers = dedupe([a, replace(b, date=date(2026, 6, 11), dump="2026-06-11.txt", position=2)])
+    return len(papers) == 1
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param({"title": TITLE.upper()}, id="letter-case"),
+        pytest.param({"title": "Do  Large Language\tModels Reproduce Human Cognitive Effects ?"}, id="whitespace"),
+        pytest.param({"title": "Do Large-Language Models Reproduce Human Cognitive Effects!"}, id="punctuation"),
+        pytest.param({"title": "Do Large Language Models Reproduce Human \u201cCognitive\u201d Effects\u2014?"}, id="unicode-quotes-dashes"),
+        pytest.param({"title": "Do Large Language Models Reproduce Human Cognitive E\ufb00ects?"}, id="ligature"),
+        pytest.param({"title": "Do Large Language Models Reproduce Human Cognitive Effects &amp; More?".replace(" &amp; More", "")}, id="plain"),
+        pytest.param({"abstract": ABSTRACT.replace("behavioural", "behavioural &amp; social")}, id="html-entity-abstract"),
+        pytest.param({"title": "Do Large Langauge Models Reproduce Human Cognitive Effects?"}, id="title-typo"),
+        pytest.param({"abstract": ABSTRACT.replace("psychology", "psycholgy")}, id="abstract-typo"),
+        pytest.param({"abstract": ABSTRACT[:150]}, id="truncated-abstract"),
+        pytest.param({"abstract": ABSTRACT[:180].rstrip() + "\u2026"}, id="ellipsised-abstract"),
+        pytest.param({"abstract": ABSTRACT[:180].rstrip() + " ..."}, id="dots-abstract"),
+        pytest.param({"title": "Can LLMs Stand In for Human Participants? Classic Effects Revisited"}, id="retitled-same-abstract"),
+        pytest.param({"title": "Do Large Langauge Models Reproduce Human Cognitive Effects?", "abstract": ABSTRACT[:200] + "…"}, id="typo-and-truncated"),
+    ],
+)
+def test_same_paper_despite(variant):
+    assert merged(entry(), entry(**variant))
+
+
+def test_html_entities_in_title_merge():
+    a = entry(title="Sense & Sensibility in Language Models")
+    b = entry(title="Sense &amp; Sensibility in Language Models")
+    assert merged(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        pytest.param(entry(), entry(abstract=OTHER_ABSTRACT), id="same-title-different-abstract"),
+        pytest.param(
+            entry(title="MOOSE-Chem2: Exploring LLM Limits in Hypothesis Discovery"),
+            entry(title="MOOSE-Chem3: Exploring LLM Limits in Hypothesis Discovery"),
+            id="number-token",
+        ),
+        pytest.param(
+            entry(title="Emergent Abilities of Language Models, Part II"),
+            entry(title="Emergent Abilities of Language Models, Part III"),
+            id="roman-part",
+        ),
+        pytest.param(
+            entry(title="Benchmarking Agents v2"), entry(title="Benchmarking Agents v3"), id="version-token"
+        ),
+        pytest.param(
+            entry(title="Emergent Abilities of Language Models, Part II", abstract=ABSTRACT),
+            entry(title="Emergent Abilities of Language Models, Part III", abstract=OTHER_ABSTRACT),
+            id="roman-part-different-abstract",
+        ),
+        pytest.param(entry(title="A Survey of Agents"), entry(title="A Survey of Agents", abstract=ABSTRACT[:40]), id="short-prefix-is-not-enough"),
+    ],
+)
+def test_different_papers_even_though(a, b):
+    assert not merged(a, b)
+
+
+def test_normalize_folds_variants():
+    assert normalize("Caf\u00e9 \u201cQuoted\u201d \u2014 E\ufb00ect &amp; co") == normalize('cafe "quoted" - effect & CO')
+
+
+def test_seed_dumps_give_431_papers_from_472_sightings():
+    entries = [e for d in seed_dumps() for e in parse_dump(d)[0]]
+    papers = dedupe(entries)
+    assert len(entries) == 472 and len(papers) == 431
+    assert sum(len(p.sightings) for p in papers) == 472
+    assert len({p.id for p in papers}) == 431
+
+
+def test_merged_paper_keeps_most_complete_text_latest_metadata_and_every_sighting():
+    a = entry(abstract=ABSTRACT[:150] + "…", upvotes=2, authors_count=4, published=date(2026, 5, 1))
+    b = replace(entry(position=7), date=date(2026, 6, 12), dump="2026-06-12.txt", upvotes=9, authors_count=4, published=date(2026, 5, 1))
+    c = replace(entry(abstract=ABSTRACT[:100]), date=date(2026, 6, 14), dump="2026-06-14.txt")  # no metadata
+    (paper,) = dedupe([c, b, a])
+    assert paper.abstract == ABSTRACT
+    assert (paper.first_seen, paper.last_seen, paper.upvotes) == (date(2026, 6, 10), date(2026, 6, 14), 9)
+    assert [s.dump for s in paper.sightings] == ["2026-06-10.txt", "2026-06-12.txt", "2026-06-14.txt"]
+
+
+def test_id_is_slug_plus_hash_and_never_changes_when_later_dumps_arrive():
+    (first,) = dedupe([entry()])
+    assert first.id.startswith("do-large-language-models-reproduce-human") and len(first.id.rsplit("-", 1)[1]) == 8
+    later = replace(entry(title="Can LLMs Stand In for Human Participants?"), date=date(2026, 7, 1), dump="2026-07-01.txt")
+    (again,) = dedupe([entry(), later])
+    assert again.id == first.id and again.title == later.title
+
+
+def test_same_title_different_abstract_get_distinct_ids():
+    papers = dedupe([entry(), entry(abstract=OTHER_ABSTRACT, position=2)])
+    assert len({p.id for p in papers}) == 2
+
+
+def test_same_paper_twice_in_one_day_is_one_paper_with_two_sightings():
+    (paper,) = dedupe([entry(position=1), entry(position=5)])
+    assert [s.position for s in paper.sightings] == [1, 5]
+
+
+SEED_ENTRIES = [e for d in seed_dumps() for e in parse_dump(d)[0]]
+
+
+def _fingerprint(papers):
+    return sorted((p.id, p.title, p.abstract, p.sightings) for p in papers)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(20, 120))
+def test_dedupe_is_order_independent_idempotent_and_loses_nothing(rnd: random.Random, size: int):
+    sample = rnd.sample(SEED_ENTRIES, size)
+    # Perturbed re-sightings on a later day, as a later dump would bring them.
+    extra = [
+        replace(e, title=e.title.upper(), abstract=e.abstract[: len(e.abstract) // 2] + "…", date=date(2026, 12, 1), dump="2026-12-01.txt")
+        for e in sample[: size // 4]
+    ]
+    entries = sample + extra
+    papers = dedupe(entries)
+    shuffled = entries[:]
+    rnd.shuffle(shuffled)
+    assert _fingerprint(dedupe(shuffled)) == _fingerprint(papers)
+    sightings = sorted((s.dump, s.position) for p in papers for s in p.sightings)
+    assert sightings == sorted((e.dump, e.position) for e in entries)
+    # Idempotent: deduping the merged papers' own texts again merges nothing further.
+    again = dedupe([Entry(p.sightings[0].dump, p.first_seen, i, 1, p.title, p.abstract) for i, p in enumerate(papers)])
+    assert len(again) == len(papers)
