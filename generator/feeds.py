@@ -25,7 +25,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from html import escape
 from urllib.parse import quote, quote_plus
 
@@ -73,8 +74,8 @@ def feed_links(themes: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
         (JSON_PATH, JSON_TYPE, "All papers (JSON Feed)"),
     ]
     for theme_id, name in _checked_themes(themes):
-        links.append((theme_rss_path(theme_id), RSS_TYPE, f"{_text(name)} (RSS)"))
-        links.append((theme_atom_path(theme_id), ATOM_TYPE, f"{_text(name)} (Atom)"))
+        links.append((theme_rss_path(theme_id), RSS_TYPE, f"{name} (RSS)"))
+        links.append((theme_atom_path(theme_id), ATOM_TYPE, f"{name} (Atom)"))
     return links
 
 
@@ -119,7 +120,7 @@ def render_feeds(
 
 
 def paper_guid(site: SiteConfig, paper_id: str) -> str:
-    """The item id of a paper in every feed: a URI that depends on nothing but the paper id."""
+    """The item id of a paper in every feed: built from the site URL and the paper id only."""
     return f"{site.site_url}papers/{quote(paper_id, safe='')}"
 
 
@@ -155,13 +156,13 @@ def lookup_links(title: str) -> list[tuple[str, str]]:
 # --- internals ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class _Channel:
     """What differs between the site feed and a theme feed."""
 
-    def __init__(self, title: str, description: str, home: str) -> None:
-        self.title = title
-        self.description = description
-        self.home = home
+    title: str
+    description: str
+    home: str
 
 
 class _EntryCache:
@@ -196,7 +197,9 @@ def _entry(paper: Paper, site: SiteConfig, names: dict[str, str]) -> FeedEntry:
     return entry
 
 
-def _feed(channel: _Channel, site: SiteConfig, self_url: str, self_type: str, built: datetime, entries: list[FeedEntry]) -> FeedGenerator:
+def _feed(
+    channel: _Channel, site: SiteConfig, self_url: str, self_type: str, built: datetime, entries: list[FeedEntry]
+) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(self_url)
     fg.title(channel.title)
@@ -266,7 +269,9 @@ def _opml(site: SiteConfig, themes: Sequence[tuple[str, str]], built: datetime) 
 
 
 def _outline(parent: ET.Element, title: str, xml_url: str, html_url: str) -> None:
-    ET.SubElement(parent, "outline", type="rss", version="RSS2", text=title, title=title, xmlUrl=xml_url, htmlUrl=html_url)
+    ET.SubElement(
+        parent, "outline", type="rss", version="RSS2", text=title, title=title, xmlUrl=xml_url, htmlUrl=html_url
+    )
 
 
 def _meta_line(paper: Paper) -> str:
@@ -317,7 +322,7 @@ def _url(site: SiteConfig, path: str) -> str:
 
 
 def _midnight_utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -8,7 +8,7 @@ import calendar
 import json
 import random
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import feedgen.entry
@@ -83,11 +83,11 @@ def corpus() -> list[Paper]:
 
 
 def midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def as_datetime(parsed: object) -> datetime:
-    return datetime.fromtimestamp(calendar.timegm(parsed), timezone.utc)  # type: ignore[arg-type]
+    return datetime.fromtimestamp(calendar.timegm(parsed), UTC)  # type: ignore[arg-type]
 
 
 def parse(data: bytes) -> feedparser.FeedParserDict:
@@ -307,7 +307,7 @@ def test_no_element_from_a_dump_reaches_the_summary_html(out: dict[str, bytes]) 
         tree = lxml.html.fragment_fromstring(body, create_parent="div")
         assert {el.tag for el in tree.iter()} <= {"div", "p", "a"}
         assert not tree.xpath("//script | //b")
-    a_paper = [s for s in summary_fragments(out[RSS_PATH]) if "Lab" in s][0]
+    a_paper = next(s for s in summary_fragments(out[RSS_PATH]) if "Lab" in s)
     assert "Lab <b>X</b>" in lxml.html.fragment_fromstring(a_paper, create_parent="div").text_content()
 
 
@@ -332,7 +332,10 @@ def test_meta_line_prefers_the_organisation_and_skips_what_is_missing() -> None:
     org = paper("y", LAST, organization="DeepLab", authors_count=1, upvotes=1)
     out = render_feeds([bare, org], [], SITE, LAST)
     bodies = {e.id.rsplit("/", 1)[1]: e.summary for e in parse(out[RSS_PATH]).entries}
-    first = {k: lxml.html.fragment_fromstring(v, create_parent="div").findall("p")[0].text_content() for k, v in bodies.items()}
+    first = {
+        k: lxml.html.fragment_fromstring(v, create_parent="div").findall("p")[0].text_content()
+        for k, v in bodies.items()
+    }
     assert first["y"] == "DeepLab · published 2026-05-01 · 1 upvote"
     assert first["x"] == "We study things."
 
