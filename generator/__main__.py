@@ -1,0 +1,5 @@
+"""`python -m generator` is `digest`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,160 @@
+"""The built site: a real `mkdocs build --strict` of the shipped dumps, inspected with an HTML parser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from generator.check import Report, check_site_links
+
+from .conftest import DUMPS, ROOT, make_project
+
+
+def build_site(project: Path, dumps: Path) -> subprocess.CompletedProcess[str]:
+    for path in dumps.glob("*.txt"):
+        shutil.copy(path, project / "dumps" / path.name)
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "site"], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("site"))
+    done = build_site(project, DUMPS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "WARNING" not in done.stderr, done.stderr
+    return project
+
+
+def html(site: Path, rel: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((site / "site" / rel).read_bytes())
+
+
+def papers(site: Path) -> list[dict]:
+    return json.loads((site / "docs/data/papers.json").read_text())["papers"]
+
+
+def test_every_paper_is_new_on_exactly_one_day_page_and_on_each_theme_page(site):
+    new_on: dict[str, list[str]] = {}
+    for page in sorted((site / "site/days").glob("*/index.html")):
+        for h3 in html(site, str(page.relative_to(site / "site"))).cssselect(".digest-paper h3[id]"):
+            new_on.setdefault(h3.get("id"), []).append(page.parent.name)
+    all_papers = papers(site)
+    assert len(all_papers) == 431
+    for paper in all_papers:
+        assert new_on.get(paper["id"]) == [paper["first_seen"]], paper["id"]
+        for theme in paper["themes"]:
+            hrefs = {a.get("href") for a in html(site, f"themes/{theme}/index.html").cssselect("article a")}
+            assert f"../../days/{paper['first_seen']}/#{paper['id']}" in hrefs, (theme, paper["id"])
+
+
+def test_every_internal_link_resolves(site):
+    tree = {p.relative_to(site / "site").as_posix(): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
+    report = Report()
+    check_site_links(tree, "https://example.github.io/digest/", report)
+    assert report.problems == []
+    assert report.counts["site links"] > 2000
+
+
+def test_day_page_sections_follow_the_taxonomy_and_form_the_toc(site):
+    page = html(site, "days/2026-06-10/index.html")
+    headings = [h.get("id") for h in page.cssselect("article h2[id]")]
+    taxonomy = [t for t in json.loads(json.dumps(_taxonomy_ids()))]
+    themed = [h for h in headings if h in taxonomy]
+    assert themed == sorted(themed, key=taxonomy.index) and themed
+    toc = [a.get("href") for a in page.cssselect("nav.md-nav--secondary a")]
+    assert [f"#{h}" for h in headings] == toc
+    counts = sum(int(h.text_content().rsplit("(", 1)[1].split(")")[0]) for h in page.cssselect("article h2[id]") if h.get("id") in taxonomy)
+    assert counts == sum(1 for p in papers(site) if p["first_seen"] == "2026-06-10")
+
+
+def _taxonomy_ids() -> list[str]:
+    import yaml
+
+    return [t["id"] for t in yaml.safe_load((ROOT / "themes.yml").read_text())["themes"]]
+
+
+def test_paper_block_has_meta_theme_links_abstract_and_lookups(site):
+    paper = next(p for p in papers(site) if p["organization"])
+    block = html(site, f"days/{paper['first_seen']}/index.html").get_element_by_id(paper["id"]).getparent()
+    assert block.cssselect("h3")[0].text_content() == paper["title"]
+    assert paper["organization"] in block.cssselect(".digest-meta")[0].text_content()
+    assert [a.get("href") for a in block.cssselect(".digest-tags a")] == [f"../../themes/{t}/" for t in paper["themes"]]
+    assert block.cssselect(".digest-abstract")[0].text_content() == paper["abstract"]
+    assert [a.text for a in block.cssselect(".digest-lookup a")] == ["arXiv", "Hugging Face", "Semantic Scholar"]
+
+
+def test_seen_again_links_to_first_appearance_and_day_navigation(site):
+    repeated = [p for p in papers(site) if len({s["date"] for s in p["sightings"]}) > 1]
+    assert repeated
+    paper = repeated[0]
+    later = sorted({s["date"] for s in paper["sightings"]})[-1]
+    page = html(site, f"days/{later}/index.html")
+    links = {a.get("href") for a in page.cssselect("#seen-again ~ ul a")}
+    assert f"../{paper['first_seen']}/#{paper['id']}" in links
+    nav_text = page.cssselect(".digest-daynav")[0].text_content()
+    assert "All days" in nav_text
+
+
+def test_every_page_advertises_the_feeds_and_makes_no_external_request(site):
+    pages = list((site / "site").rglob("*.html"))
+    assert len(pages) > 20
+    for path in pages:
+        doc = lxml.html.fromstring(path.read_bytes())
+        alternates = {link.get("type") for link in doc.cssselect('head link[rel="alternate"]')}
+        assert {"application/rss+xml", "application/atom+xml", "application/feed+json"} <= alternates, path
+        for element in doc.xpath("//script[@src] | //link[@href][not(@rel='alternate') and not(@rel='canonical')] | //img[@src] | //iframe | //source"):
+            url = element.get("src") or element.get("href")
+            assert not url.startswith(("http:", "https:", "//")), (path, url)
+        assert "fonts.googleapis" not in path.read_text()
+
+
+def test_theme_page_has_description_count_feed_and_months(site):
+    page = html(site, "themes/neuroscience/index.html")
+    text = page.cssselect("article")[0].text_content()
+    count = sum(1 for p in papers(site) if "neuroscience" in p["themes"])
+    assert f"{count} papers" in text
+    hrefs = {a.get("href") for a in page.cssselect("article a")}
+    assert "../../feeds/themes/neuroscience.xml" in hrefs
+    months = [h.text_content() for h in page.cssselect("article h2")]
+    assert months and months[0].startswith("November 2026")
+    theme_feeds = {link.get("href") for link in page.cssselect('head link[rel="alternate"]')}
+    assert any(h.endswith("feeds/themes/neuroscience.xml") for h in theme_feeds)
+
+
+def test_stats_page_draws_static_svg_charts_without_javascript(site):
+    page = html(site, "stats/index.html")
+    svgs = page.cssselect("article svg")
+    assert len(svgs) == 2
+    assert all(svg.cssselect("title") for svg in svgs)
+    assert not page.cssselect("article script")
+    assert page.cssselect("article table tr")
+
+
+def test_home_and_archive(site):
+    home = html(site, "index.html").cssselect("article")[0]
+    assert "20 November 2026" in home.text_content()
+    assert "../days/2026-11-20/" not in {a.get("href") for a in home.cssselect("a")}
+    assert "days/2026-11-20/" in {a.get("href") for a in home.cssselect("a")}
+    assert "feeds/opml.xml" in {a.get("href") for a in home.cssselect("a")}
+    archive = html(site, "archive/index.html").cssselect("article")[0]
+    assert [h.text_content().rstrip("¶") for h in archive.cssselect("h2")] == [
+        "November 2026", "June 2026", "May 2026", "December 2025",
+    ]
+
+
+def test_light_dark_toggle_instant_navigation_and_search_index(site):
+    page = (site / "site/index.html").read_text()
+    assert 'data-md-color-scheme="slate"' in page and 'data-md-color-scheme="default"' in page
+    assert '"navigation.instant"' in page
+    assert (site / "site/pagefind/pagefind-entry.json").is_file()
+    assert (site / "site/search/index.html").is_file()
