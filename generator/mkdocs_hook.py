@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,12 @@ from mkdocs.exceptions import PluginError
 
 from generator.cli import Project, format_warnings, run_build
 from generator.errors import DigestError
+from generator.files import list_dumps
+from generator.parse import day_from_name
 
 log = logging.getLogger("mkdocs.hooks.digest")
+# The SOURCE_DATE_EPOCH this hook set (under `mkdocs serve` a new dump may move it on).
+_pinned: dict[str, str] = {}
 
 
 def _dumps_dir(config: Any) -> Path:
@@ -30,6 +35,7 @@ def _dumps_dir(config: Any) -> Path:
 
 def on_config(config: Any) -> Any:
     project = Project(Path(config.config_file_path))
+    _pin_build_date(_dumps_dir(config))
     try:
         themes = project.load_config().themes
     except DigestError as exc:
@@ -46,6 +52,21 @@ def on_config(config: Any) -> Any:
         {"About": "about.md"},
     ]
     return config
+
+
+def _pin_build_date(dumps_dir: Path) -> None:
+    """Stamp what MkDocs dates (the sitemap) with the latest dump's day, not the clock, so the
+    same dumps build the same site. An explicit SOURCE_DATE_EPOCH wins."""
+    if os.environ.get("SOURCE_DATE_EPOCH") and os.environ.get("SOURCE_DATE_EPOCH") != _pinned.get("epoch"):
+        return
+    try:
+        days = [day_from_name(p.name) for p in list_dumps(dumps_dir)]
+    except DigestError:
+        return  # the build itself reports what is wrong with the dumps
+    latest = max((d for d in days if d), default=None)
+    if latest is not None:
+        moment = datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc)
+        _pinned["epoch"] = os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
 
 
 def on_pre_build(config: Any) -> None:

@@ -1,0 +1,136 @@
+"""Reliability: atomic, incremental, locked writes; reproducible output; site/ swapped whole."""
+
+from __future__ import annotations
+
+import builtins
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from generator.errors import BuildLockedError
+from generator.files import MANIFEST, build_lock, write_tree
+
+from .conftest import DUMPS, make_project
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+OLD = {"days/a.md": b"old a", "days/b.md": b"old b", "index.md": b"old index"}
+NEW = {"days/a.md": b"new a", "days/b.md": b"new b", "days/c.md": b"new c", "index.md": b"new index"}
+
+
+def test_writer_writes_only_changed_files_and_removes_stale_ones_but_not_hand_written(tmp_path):
+    write_tree(tmp_path, OLD)
+    (tmp_path / "about.md").write_bytes(b"hand-written")
+    report = write_tree(tmp_path, {"days/a.md": b"old a", "index.md": b"changed"})
+    assert report.written == ("index.md",) and report.removed == ("days/b.md",) and report.unchanged == 1
+    assert tree(tmp_path) == {
+        "about.md": b"hand-written",
+        "days/a.md": b"old a",
+        "index.md": b"changed",
+        MANIFEST: tree(tmp_path)[MANIFEST],
+    }
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    assert write_tree(tmp_path, {"days/a.md": b"old a", "index.md": b"changed"}).written == ()
+    assert before == {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()],
+    ids=["disk-full", "ctrl-c"],
+)
+def test_a_write_that_fails_midway_leaves_the_previous_output_byte_identical(tmp_path, monkeypatch, failure):
+    write_tree(tmp_path, OLD)
+    before = tree(tmp_path)
+    real_open = builtins.open
+    calls = {"n": 0}
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "w" in mode and str(tmp_path) in str(file):
+            calls["n"] += 1
+            if calls["n"] == 3:  # two files already written: the third write fails
+                raise failure
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    with pytest.raises(type(failure)):
+        write_tree(tmp_path, NEW)
+    monkeypatch.undo()
+    assert tree(tmp_path) == before  # no new file visible, no temporary left behind
+
+
+def test_a_second_build_waits_for_the_lock_then_refuses_with_a_clear_message(tmp_path):
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with build_lock(tmp_path):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    try:
+        # flock locks are per open file description, so a second open in this process contends too.
+        with pytest.raises(BuildLockedError) as info, build_lock(tmp_path, wait_s=0.3):
+            pass
+        assert "another build is writing this folder — wait for it to finish" in str(info.value)
+    finally:
+        release.set()
+        thread.join()
+    with build_lock(tmp_path, wait_s=0.3):
+        pass  # free again once the first build is done
+
+
+def _digest(*args: str, cwd: Path, env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_same_dumps_give_byte_identical_output_whatever_the_environment(project, tmp_path_factory):
+    # Copy the dumps in two different orders (file-system order), build from two working
+    # directories with different time zones, locales and hash seeds, at different times.
+    second = make_project(tmp_path_factory.mktemp("elsewhere"))
+    tmp_path = tmp_path_factory.mktemp("cwd")
+    for path in sorted(DUMPS.glob("*.txt")):
+        shutil.copy(path, project / "dumps" / path.name)
+    for path in sorted(DUMPS.glob("*.txt"), reverse=True):
+        shutil.copy(path, second / "dumps" / path.name)
+    base = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "TZ", "LC_ALL", "LANG")}
+    env_a = dict(base, TZ="UTC", LC_ALL="C.UTF-8", PYTHONHASHSEED="1")
+    env_b = dict(base, TZ="Pacific/Kiritimati", LC_ALL="C", LANG="de_DE.UTF-8", PYTHONHASHSEED="4242")
+    _digest("build", cwd=project, env=env_a)
+    _digest("build", "--dumps", str(second / "dumps"), "--out", str(second / "docs"), "--config", str(second / "mkdocs.yml"), cwd=tmp_path, env=env_b)
+    a, b = tree(project / "docs"), tree(second / "docs")
+    assert a.keys() == b.keys() and len(a) > 40
+    assert [k for k in a if a[k] != b[k]] == []
+    _digest("site", cwd=project, env=env_a)
+    _digest("site", cwd=second, env=env_b)
+    site_a, site_b = tree(project / "site"), tree(second / "site")
+    assert site_a.keys() == site_b.keys()
+    assert [k for k in site_a if site_a[k] != site_b[k]] == []
+    assert b"<lastmod>2026-11-20</lastmod>" in site_a["sitemap.xml"]
+
+
+def test_a_failed_site_build_leaves_site_untouched(project):
+    for path in DUMPS.glob("*.txt"):
+        shutil.copy(path, project / "dumps" / path.name)
+    env = dict(os.environ)
+    _digest("site", cwd=project, env=env)
+    before = tree(project / "site")
+    (project / "docs" / "about.md").write_text("[broken](missing-page.md)\n")  # a strict-mode warning
+    done = subprocess.run([sys.executable, "-m", "generator", "site"], cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Error: mkdocs.yml: mkdocs build --strict failed" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert tree(project / "site") == before
