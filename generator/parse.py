@@ -13,6 +13,7 @@ Both start with header noise (``new``, ``Get trending papers…``, ``Subscribe``
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +42,8 @@ _SPACE_TRANSLATION = {ord(c): " " for c in "\t\u00a0\u2007\u202f\u2000\u2001\u20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
 # A title is a single short line; anything much longer is an abstract.
 MAX_TITLE_CHARS = 400
+# A paragraph holding a line this long is unwrapped text, one title or abstract per line.
+LONG_LINE = 300
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,21 @@ def decode(dump: DumpFile) -> tuple[str, list[Warning_]]:
         raise DumpError(
             dump.path, 1, "the dump is not text (it holds NUL bytes)", "replace it with the text dump"
         )
+    # Without the BOM, so that error offsets (and so line numbers) and the cp1252 text match the file.
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig"), []
+        return body.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        bad_line = data[: exc.start].count(b"\n") + 1
+        bad_line = body[: exc.start].count(b"\n") + 1
+        if exc.reason == "unexpected end of data" and exc.end == len(body):
+            # A UTF-8 copy cut off inside its last character: keep it UTF-8 rather than mojibake it all.
+            warning = Warning_(
+                dump.path, bad_line, "the dump ends inside a character; that character was dropped",
+                "check that the copy is complete",
+            )  # fmt: skip
+            return body[: exc.start].decode("utf-8"), [warning]
     try:
-        text = data.decode("cp1252")
+        text = body.decode("cp1252")
     except UnicodeDecodeError:
         raise DumpError(
             dump.path,
@@ -208,8 +220,19 @@ def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
         raise DumpError(
             dump.path, 1, "the dump holds only a header, no papers", "check that the copy is complete"
         )
-    has_blank = any(not line.text for line in body[: _last_text_index(body) + 1])
-    units = _units_blocks(body, dump) if has_blank else _units_lines(body, dump)
+    units: list[_Unit] = []
+    paragraphs = _paragraphs(body)
+    # Format B: runs of unwrapped title and abstract lines. Then every multi-line paragraph is
+    # read line by line, also a short entry after a stray blank line.
+    format_b = len(paragraphs) == 1 or any(
+        len(p) > 2 and any(len(line.text) > LONG_LINE for line in p) for p in paragraphs
+    )
+    for para in paragraphs:
+        if len(para) > 1 and (format_b or any(len(line.text) > LONG_LINE for line in para)):
+            # One line per title/abstract (format B, or a format A entry missing its blank lines).
+            units.extend(_units_lines(para, dump))
+        else:
+            units.extend(_units_block(para, dump))
     entries, more = _assemble(units, dump)
     warnings.extend(more)
     if not entries:
@@ -219,46 +242,36 @@ def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
     return entries, warnings
 
 
-def _last_text_index(lines: list[_Line]) -> int:
-    for i in range(len(lines) - 1, -1, -1):
-        if lines[i].text:
-            return i
-    return -1
-
-
 # A unit is one of: ("text", line, text) — a title or abstract candidate — or ("meta", line, _Meta).
 _Unit = tuple[str, int, object]
 
 
-def _units_blocks(body: list[_Line], dump: DumpFile) -> list[_Unit]:
-    units: list[_Unit] = []
-    for para in _paragraphs(body):
-        texts = [line.text for line in para]
-        meta_start = next((i for i, t in enumerate(texts) if _is_meta_line(t)), None)
-        if meta_start is not None:
-            # The organisation line (if any) sits right before the "·".
-            start = meta_start
-            if texts[meta_start] == DOT_LINE and meta_start > 0:
-                start = meta_start - 1
-            meta = _meta_from_lines(texts[start:], dump.day)
-            if meta is not None:
-                if start > 0:
-                    units.append(("text", para[0].number, " ".join(texts[:start])))
-                units.append(("meta", para[start].number, meta))
-                continue
-        # Several lines in one paragraph are one wrapped title or abstract.
-        units.append(("text", para[0].number, " ".join(texts)))
-    return units
+def _units_block(para: list[_Line], dump: DumpFile) -> list[_Unit]:
+    """One paragraph of format A: a (wrapped) title or abstract, or a metadata block."""
+    texts = [line.text for line in para]
+    meta_start = next((i for i, t in enumerate(texts) if _is_meta_line(t)), None)
+    if meta_start is not None:
+        # The organisation line (if any) sits right before the "·".
+        start = meta_start
+        if texts[meta_start] == DOT_LINE and meta_start > 0:
+            start = meta_start - 1
+        meta = _meta_from_lines(texts[start:], dump.day)
+        if meta is not None:
+            units: list[_Unit] = []
+            if start > 0:
+                units.append(("text", para[0].number, " ".join(texts[:start])))
+            units.append(("meta", para[start].number, meta))
+            return units
+    # Several lines in one paragraph are one wrapped title or abstract.
+    return [("text", para[0].number, " ".join(texts))]
 
 
 def _units_lines(body: list[_Line], dump: DumpFile) -> list[_Unit]:
+    """Lines of format B: each line a title or an abstract; metadata lines where they occur."""
     units: list[_Unit] = []
     i = 0
     while i < len(body):
         line = body[i]
-        if not line.text:
-            i += 1
-            continue
         if _is_meta_line(line.text):
             block = [line.text]
             j = i + 1
@@ -267,9 +280,17 @@ def _units_lines(body: list[_Line], dump: DumpFile) -> list[_Unit]:
             ):
                 block.append(body[j].text)
                 j += 1
+            # An organisation line before the "·" follows an abstract and reads like a name.
+            org = units[-1] if line.text == DOT_LINE and len(units) >= 2 else None
+            if org is not None and org[0] == "text" and units[-2][0] == "text" and not _looks_like_abstract(str(org[2])):
+                block.insert(0, str(org[2]))
+            else:
+                org = None
             meta = _meta_from_lines(block, dump.day)
             if meta is not None:
-                units.append(("meta", line.number, meta))
+                if org is not None:
+                    units.pop()
+                units.append(("meta", org[1] if org else line.number, meta))
                 i = j
                 continue
         units.append(("text", line.number, line.text))

@@ -170,3 +170,29 @@ def test_mutated_seed_dumps_parse_or_fail_cleanly(edits):
     except DumpError:
         return
     assert all(1 <= e.line <= text.count("\n") + 1 for e in entries)
+
+
+LONG = ABSTRACT * 5  # an unwrapped abstract of several hundred characters
+
+
+def test_format_b_survives_a_stray_blank_line_and_a_short_last_entry():
+    text = HEADER_B + "Alpha Title\n" + LONG + "\nBeta Title\n" + LONG + "\n\nGamma Title\nA short abstract.\n"
+    entries, warnings = parse_dump(dump_file(text))
+    assert [(e.title, e.abstract) for e in entries] == [
+        ("Alpha Title", LONG), ("Beta Title", LONG), ("Gamma Title", "A short abstract."),
+    ]
+    assert warnings == []
+
+
+def test_format_b_with_an_organisation_metadata_block():
+    text = HEADER_B + "Alpha Title\n" + LONG + "\nSakanaAI Sakana AI\n·\nMar 3, 2026 7\nBeta Title\n" + LONG + "\n"
+    entries, _ = parse_dump(dump_file(text))
+    assert [(e.title, e.organization, e.upvotes) for e in entries] == [
+        ("Alpha Title", "SakanaAI Sakana AI", 7), ("Beta Title", None, None),
+    ]
+
+
+def test_format_a_entry_without_its_blank_lines():
+    text = HEADER_A + "Glued Title\n" + LONG + "\n  • 2 authors\n·\nMay 3\n\n" + entry_a("Next", ABSTRACT)
+    entries, _ = parse_dump(dump_file(text))
+    assert [(e.title, e.abstract, e.authors_count) for e in entries] == [("Glued Title", LONG, 2), ("Next", ABSTRACT, 3)]
