@@ -1,0 +1,743 @@
+"""Scale benchmark: generator stages, mkdocs build, site size and search cost for synthetic archives.
+
+Usage: python benchmarks/run.py --years N [N ...] [--plain-timeout S] [--no-plain] [--profile] [--keep]
+
+For each size it works in benchmarks/out/y<N>/ (a copy of the site set-up with synthetic dumps from
+benchmarks/synth.py; the repository's docs/ and site/ are never touched) and measures, each in a
+subprocess so that peak RSS is that process's own (os.wait4 rusage):
+
+* the generator, stage by stage (read, parse, dedupe, themes, render, write), writing into an
+  empty docs folder; and dedupe's scaling: its time on all days over its time on the first fifth;
+* `mkdocs build` with our configuration (its hook regenerates, nothing changes on disk, and
+  indexes with Pagefind when the hook does); Pagefind's own share is timed separately;
+* the same pages built by a plain MkDocs Material configuration (no nav:, no prune, lunr search,
+  no hook), capped by --plain-timeout; our build time is printed as a ratio of it;
+* the built site: pages, size, largest HTML page, and what search costs a reader;
+* one more day added: generator time and the files it rewrote (checked against content hashes).
+
+It prints PASS/FAIL per target and ends with one JSON line (the last size's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+PYTHON = sys.executable
+MB = 1024 * 1024
+KB = 1024
+
+TARGETS = {  # at 5 years, 2 cores
+    "generator_s": 60.0,
+    "incremental_s": 3.0,
+    "mkdocs_s": 90.0,
+    "peak_rss_mb": 1536.0,
+    "site_mb": 500.0,
+    "max_html_kb": 200.0,
+    "dedupe_scaling": 6.0,
+    "search_initial_kb": 1024.0,
+    "search_query_kb": 500.0,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The project copy
+
+
+def prepare(work: Path, years: float, seed: int) -> None:
+    """A copy of the site set-up in `work` with the synthetic dumps; one extra day kept aside."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    from generator.pipeline import GENERATED
+
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for name in ("mkdocs.yml", "themes.yml", "overrides.yml"):
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, work / name)
+    shutil.copytree(ROOT / "templates", work / "templates")
+    # The hook is named by path in mkdocs.yml; it imports the installed (editable) package.
+    (work / "generator").symlink_to(ROOT / "generator")
+    docs = work / "docs"
+    docs.mkdir()
+    generated = {g.rstrip("/") for g in GENERATED}
+    for path in (ROOT / "docs").iterdir():
+        if path.name.startswith(".") or path.name in generated:
+            continue  # only the hand-written pages and assets
+        if path.is_dir():
+            shutil.copytree(path, docs / path.name)
+        else:
+            shutil.copy(path, docs / path.name)
+    dumps, extra = work / "dumps", work / "extra"
+    dumps.mkdir()
+    extra.mkdir()
+    files = list(synth.generate(synth.days_for(years) + 1, seed))
+    for name, data in files[:-1]:
+        (dumps / name).write_bytes(data)
+    name, data = files[-1]
+    (extra / name).write_bytes(data)
+
+
+def write_plain_project(work: Path) -> Path:
+    """The generated pages under a plain Material configuration: default nav, lunr, no hook."""
+    plain = work / "plain"
+    if plain.exists():
+        shutil.rmtree(plain)
+    plain.mkdir()
+    shutil.copytree(work / "docs", plain / "docs", ignore=shutil.ignore_patterns(".digest*"))
+    (plain / "mkdocs.yml").write_text(
+        "site_name: Paper digest\n"
+        "site_url: https://example.github.io/digest/\n"
+        "theme:\n  name: material\n"
+        "plugins:\n  - search\n"
+        "extra_css:\n  - stylesheets/digest.css\n"
+        "markdown_extensions:\n  - attr_list\n  - md_in_html\n  - tables\n  - toc:\n      permalink: true\n",
+        encoding="utf-8",
+    )
+    return plain
+
+
+# --------------------------------------------------------------------------------------------
+# Child processes, timed, with their own peak RSS
+
+
+def run_child(
+    command: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None
+) -> dict[str, Any]:
+    """Run `command`; wall time, peak RSS (MB) of it and its descendants, exit code, output."""
+    stdout_path = cwd / f".bench-{os.getpid()}-{time.monotonic_ns()}.out"
+    stderr_path = stdout_path.with_suffix(".err")
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            if timer:
+                timer.cancel()
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    result = {
+        "seconds": elapsed,
+        "rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB; the largest of the child and its waited-for children
+        "code": proc.returncode,
+        "timed_out": timed_out.is_set(),
+        "stdout": stdout_path.read_text(errors="replace"),
+        "stderr": stderr_path.read_text(errors="replace"),
+    }
+    stdout_path.unlink()
+    stderr_path.unlink()
+    return result
+
+
+def generator_child(root: Path, dumps: Path, out: Path, scaling: bool, profile: Path | None) -> None:
+    """In the child: every stage of `digest build`, timed; one JSON object on stdout."""
+    import cProfile
+
+    from generator.cli import Project
+    from generator.files import build_lock, read_dumps, write_tree
+    from generator.pipeline import build
+
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    t0 = time.perf_counter()
+    project = Project(root / "mkdocs.yml")
+    config = project.load_config()
+    dumps_read = read_dumps(dumps)
+    t1 = time.perf_counter()
+    result = build(dumps_read, config, project.loader())
+    t2 = time.perf_counter()
+    with build_lock(out):
+        report = write_tree(out, result.files)
+    t3 = time.perf_counter()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(str(profile))
+    timings = {"read": t1 - t0, **result.timings, "write": t3 - t2}
+    scaling_info = None
+    if scaling and len(dumps_read) >= 10:
+        # dedupe on the first fifth of the days, in a fresh process (no warm caches), to compare
+        # with dedupe on all of them
+        days = len(dumps_read) // 5
+        done = subprocess.run(
+            [PYTHON, str(Path(__file__).resolve()), "_dedupe", str(dumps), str(days)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        scaling_info = json.loads(done.stdout)
+    print(
+        json.dumps(
+            {
+                "timings": timings,
+                "total_s": t3 - t0,
+                "papers": len(result.papers),
+                "entries": result.entries,
+                "files": len(result.files),
+                "bytes": sum(len(b) for b in result.files.values()),
+                "written": list(report.written),
+                "removed": list(report.removed),
+                "unchanged": report.unchanged,
+                "warnings": len(result.warnings),
+                "scaling": scaling_info,
+            }
+        )
+    )
+
+
+def dedupe_child(dumps: Path, days: int) -> None:
+    from generator.dedupe import dedupe
+    from generator.files import read_dumps
+    from generator.pipeline import parse_all
+
+    entries, _ = parse_all(sorted(read_dumps(dumps), key=lambda d: d.name)[:days])
+    start = time.perf_counter()
+    dedupe(entries)
+    print(json.dumps({"days": days, "entries": len(entries), "dedupe_s": time.perf_counter() - start}))
+
+
+def run_generator(work: Path, *, scaling: bool = False, profile: Path | None = None) -> dict[str, Any]:
+    command = [PYTHON, str(Path(__file__).resolve()), "_generate", str(work), str(work / "dumps"), str(work / "docs")]
+    if scaling:
+        command.append("--scaling")
+    if profile:
+        command += ["--profile", str(profile)]
+    done = run_child(command, cwd=work)
+    if done["code"] != 0:
+        raise SystemExit(f"generator failed ({done['code']}):\n{done['stderr'][-3000:]}")
+    info = json.loads(done["stdout"].strip().splitlines()[-1])
+    info["process_s"] = done["seconds"]
+    info["rss_mb"] = done["rss_mb"]
+    return info
+
+
+# --------------------------------------------------------------------------------------------
+# The built site
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    out = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            if name.startswith(".digest"):
+                continue
+            path = Path(dirpath) / name
+            out[path.relative_to(root).as_posix()] = hashlib.sha1(path.read_bytes()).hexdigest()
+    return out
+
+
+def site_stats(site: Path) -> dict[str, Any]:
+    total = 0
+    html: list[tuple[int, str]] = []
+    for dirpath, _dirs, names in os.walk(site):
+        for name in names:
+            path = Path(dirpath) / name
+            size = path.stat().st_size
+            total += size
+            if name.endswith(".html"):
+                html.append((size, path.relative_to(site).as_posix()))
+    html.sort(reverse=True)
+    return {
+        "pages": len(html),
+        "site_mb": total / MB,
+        "max_html_kb": html[0][0] / KB if html else 0.0,
+        "max_html_page": html[0][1] if html else None,
+        "largest_html": [(p, round(s / KB, 1)) for s, p in html[:3]],
+    }
+
+
+def _cbor(data: bytes, i: int = 0) -> tuple[Any, int]:
+    """Minimal CBOR decoder (what Pagefind's .pf_meta / .pf_index hold after their signature)."""
+    head = data[i]
+    major, info = head >> 5, head & 0x1F
+    i += 1
+    if info < 24:
+        value = info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        if major == 7:
+            fmt = {2: ">e", 4: ">f", 8: ">d"}.get(size)
+            if fmt:
+                return struct.unpack(fmt, data[i : i + size])[0], i + size
+        value = int.from_bytes(data[i : i + size], "big")
+        i += size
+    elif info == 31:
+        items: list[Any] = []
+        if major in (4, 5):
+            while data[i] != 0xFF:
+                item, i = _cbor(data, i)
+                items.append(item)
+            return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=False))), i + 1
+        raise ValueError("indefinite strings are not supported")
+    else:
+        raise ValueError(f"bad CBOR head {head:#x}")
+    if major == 0:
+        return value, i
+    if major == 1:
+        return -1 - value, i
+    if major == 2:
+        return data[i : i + value], i + value
+    if major == 3:
+        return data[i : i + value].decode("utf-8"), i + value
+    if major == 4:
+        arr = []
+        for _ in range(value):
+            item, i = _cbor(data, i)
+            arr.append(item)
+        return arr, i
+    if major == 5:
+        obj = {}
+        for _ in range(value):
+            k, i = _cbor(data, i)
+            v, i = _cbor(data, i)
+            obj[k] = v
+        return obj, i
+    if major == 6:
+        return _cbor(data, i)
+    return {20: False, 21: True, 22: None}.get(value), i
+
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _pagefind_payload(path: Path) -> bytes:
+    data = gzip.decompress(path.read_bytes())
+    return data[len(_SIGNATURE) :] if data.startswith(_SIGNATURE) else data
+
+
+def distinctive_words(archive_path: Path, count: int = 8) -> list[tuple[str, str, str]]:
+    """(word, paper id, first-seen day) for papers spread over the archive: a word of each paper's
+    title that no other paper's title or abstract holds (the rarest there is)."""
+    papers = json.loads(archive_path.read_text(encoding="utf-8"))["papers"]
+    word_re = re.compile(r"[a-z]{6,}")
+    df: Counter[str] = Counter()
+    for p in papers:
+        df.update(set(word_re.findall((p["title"] + " " + p["abstract"]).lower())))
+    picks = []
+    for k in range(count):
+        p = papers[(k * len(papers)) // count]
+        words = sorted(set(word_re.findall(p["title"].lower())), key=lambda w: (df[w], w))
+        if words:
+            picks.append((words[0], p["id"], p["first_seen"]))
+    return picks
+
+
+def search_cost(site: Path, queries: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
+    """What a reader downloads to search: once (initial) and per query, in KB (files as stored)."""
+    lunr_index = site / "search" / "search_index.json"
+    pagefind = site / "pagefind"
+    if pagefind.is_dir():
+        return _pagefind_cost(pagefind, queries or [])
+    if lunr_index.is_file():
+        workers = sorted((site / "assets" / "javascripts" / "workers").glob("search.*.js"))
+        initial = lunr_index.stat().st_size + sum(w.stat().st_size for w in workers)
+        gz = len(gzip.compress(lunr_index.read_bytes(), 6))
+        found = None
+        if queries:
+            text = lunr_index.read_text(encoding="utf-8").lower()
+            found = sum(w in text for w, _, _ in queries) / len(queries)
+        return {
+            "engine": "lunr",
+            "initial_kb": initial / KB,
+            "initial_gzip_kb": (gz + sum(w.stat().st_size for w in workers)) / KB,
+            "query_kb": 0.0,
+            "method": "search_index.json + lunr worker JS; every query runs on that one index",
+            "found_share": found,
+        }
+    return {"engine": "none", "initial_kb": 0.0, "query_kb": 0.0, "method": "no search index in site/"}
+
+
+def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[str, Any]:
+    entry = json.loads((pagefind / "pagefind-entry.json").read_text(encoding="utf-8"))
+    initial_files = [pagefind / "pagefind.js", pagefind / "pagefind-entry.json"]
+    languages = entry.get("languages", {})
+    lang = max(languages, key=lambda k: languages[k].get("page_count", 0)) if languages else None
+    meta_path = None
+    if lang:
+        info = languages[lang]
+        initial_files.append(pagefind / f"wasm.{info.get('wasm', lang)}.pagefind")
+        meta_path = pagefind / f"pagefind.{info['hash']}.pf_meta"
+        initial_files.append(meta_path)
+    for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind-worker.js"):
+        initial_files.append(pagefind / name)
+    present = [f for f in initial_files if f.is_file()]
+    initial = sum(f.stat().st_size for f in present)
+    chunks = sorted((pagefind / "index").glob("*.pf_index"), key=lambda p: p.stat().st_size)
+    fragments = sorted((pagefind / "fragment").glob("*.pf_fragment"), key=lambda p: p.stat().st_size)
+    frag_sizes = [f.stat().st_size for f in fragments]
+    shown = 5  # the default UI loads the fragments of the first five results
+    estimate = (chunks[-1].stat().st_size if chunks else 0) + shown * (
+        statistics.median(frag_sizes) if frag_sizes else 0
+    )
+    result: dict[str, Any] = {
+        "engine": "pagefind",
+        "initial_kb": initial / KB,
+        "initial_files": {f.name: round(f.stat().st_size / KB, 1) for f in present},
+        "chunks": len(chunks),
+        "largest_chunk_kb": chunks[-1].stat().st_size / KB if chunks else 0.0,
+        "fragments": len(fragments),
+        "median_fragment_kb": statistics.median(frag_sizes) / KB if frag_sizes else 0.0,
+        "largest_fragment_kb": frag_sizes[-1] / KB if frag_sizes else 0.0,
+        "estimate_query_kb": estimate / KB,
+    }
+    try:
+        exact = _pagefind_exact(pagefind, meta_path, queries, shown) if meta_path and queries else None
+    except Exception as exc:  # the format is Pagefind's private one: fall back to the estimate
+        exact = None
+        result["exact_error"] = f"{type(exc).__name__}: {exc}"
+    if exact:
+        result.update(exact)
+        result["query_kb"] = exact["query_max_kb"]
+        result["method"] = (
+            "exact: word -> index chunk by the pf_meta ranges -> pages holding it in that chunk -> "
+            f"their fragments (first {shown}); worst of {len(queries)} distinctive title words"
+        )
+    else:
+        result["query_kb"] = estimate / KB
+        result["method"] = f"estimate: largest index chunk + {shown} x median fragment"
+    return result
+
+
+def _pagefind_exact(pagefind: Path, meta_path: Path, queries: list[tuple[str, str, str]], shown: int) -> dict[str, Any]:
+    meta, _ = _cbor(_pagefind_payload(meta_path))
+    pages = meta[1]  # [[fragment hash, word count], ...]
+    chunk_list = meta[2]  # [[from, to, chunk hash], ...]
+    per_query = []
+    found = 0
+    for word, _pid, first_seen in queries:
+        chunk = next((c for c in chunk_list if c[0] <= word <= c[1]), None)
+        if chunk is None:  # the stem sorts before the word; take the chunk whose range starts below it
+            chunk = max((c for c in chunk_list if c[0] <= word), key=lambda c: c[0], default=chunk_list[0])
+        chunk_path = pagefind / "index" / f"{chunk[2]}.pf_index"
+        words, _ = _cbor(_pagefind_payload(chunk_path))
+        if len(words) == 1 and isinstance(words[0], list) and words[0] and isinstance(words[0][0], list):
+            words = words[0]  # [[word entries]]
+        # Pagefind stores stems: take the longest stored word that is a prefix of the query word.
+        matches = [w for w in words if isinstance(w, list) and w and isinstance(w[0], str) and word.startswith(w[0])]
+        best = max(matches, key=lambda w: len(w[0]), default=None)
+        hit_pages = []
+        page = 0
+        for hit in best[1] if best else []:
+            page += hit[0]  # page numbers are stored as deltas from the previous hit's
+            hit_pages.append(page)
+        frag_paths = [pagefind / "fragment" / f"{pages[i][0]}.pf_fragment" for i in hit_pages[:shown]]
+        urls = []
+        for fp in frag_paths:
+            with contextlib.suppress(OSError, ValueError):
+                urls.append(json.loads(_pagefind_payload(fp)).get("url", ""))
+        if any(f"days/{first_seen}" in u for u in urls) or any(
+            f"days/{first_seen}"
+            in json.loads(_pagefind_payload(pagefind / "fragment" / f"{pages[i][0]}.pf_fragment")).get("url", "")
+            for i in hit_pages[shown:]
+        ):
+            found += 1
+        size = chunk_path.stat().st_size + sum(fp.stat().st_size for fp in frag_paths if fp.is_file())
+        per_query.append(
+            {"word": word, "stem": best[0] if best else None, "hits": len(hit_pages), "kb": round(size / KB, 1)}
+        )
+    return {
+        "queries": per_query,
+        "query_max_kb": max(q["kb"] for q in per_query),
+        "query_mean_kb": statistics.mean(q["kb"] for q in per_query),
+        "found_share": found / len(queries),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# One size
+
+
+def _top_profile(path: Path, n: int = 18) -> str:
+    import io
+    import pstats
+
+    buf = io.StringIO()
+    stats = pstats.Stats(str(path), stream=buf)
+    stats.sort_stats("cumulative").print_stats(n)
+    buf.write("\n--- by own time ---\n")
+    stats.sort_stats("tottime").print_stats(n)
+    return buf.getvalue()
+
+
+def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
+    tag = f"y{years:g}"
+    work = OUT / tag
+    started = time.perf_counter()
+    log = lambda msg: print(f"[{tag} +{time.perf_counter() - started:6.1f}s] {msg}", flush=True)  # noqa: E731
+    prepare(work, years, args.seed)
+    ndumps = len(list((work / "dumps").iterdir()))
+    log(f"synthetic archive: {ndumps} days in {work / 'dumps'}")
+
+    profile = OUT / f"{tag}-generator.prof" if args.profile else None
+    gen = run_generator(work, scaling=True, profile=profile)
+    t = gen["timings"]
+    log(
+        "generator: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in t.items())
+        + f" = {gen['total_s']:.2f}s (process {gen['process_s']:.2f}s), peak RSS {gen['rss_mb']:.0f} MB; "
+        f"{gen['entries']} sightings, {gen['papers']} papers, {gen['files']} files, {gen['bytes'] / MB:.1f} MB"
+    )
+    if profile:
+        print(_top_profile(profile))
+    scaling = None
+    if gen["scaling"]:
+        s = gen["scaling"]
+        scaling = t["dedupe"] / s["dedupe_s"] if s["dedupe_s"] > 0 else None
+        log(
+            f"dedupe scaling: {t['dedupe']:.2f}s for {ndumps} days / {s['dedupe_s']:.2f}s for the first {s['days']} = {scaling:.2f}"
+        )
+
+    env = dict(os.environ, DIGEST_DUMPS=str(work / "dumps"))
+    mk_command = [
+        PYTHON,
+        "-m",
+        "mkdocs",
+        "build",
+        "--config-file",
+        str(work / "mkdocs.yml"),
+        "--site-dir",
+        str(work / "site"),
+    ]
+    if args.profile:
+        mk_command = [PYTHON, "-m", "cProfile", "-o", str(OUT / f"{tag}-mkdocs.prof"), *mk_command[1:]]
+    mk = run_child(mk_command, cwd=work, env=env)
+    if mk["code"] != 0:
+        raise SystemExit(f"mkdocs build failed ({mk['code']}):\n{mk['stderr'][-3000:]}")
+    warnings = [line for line in mk["stderr"].splitlines() if line.startswith("WARNING")]
+    log(f"mkdocs build: {mk['seconds']:.1f}s, peak RSS {mk['rss_mb']:.0f} MB, {len(warnings)} warnings")
+    for line in warnings[:5]:
+        print("   ", line[:200])
+    if args.profile:
+        print(_top_profile(OUT / f"{tag}-mkdocs.prof", 25))
+    pagefind_s = None
+    if (work / "site" / "pagefind").is_dir():
+        # Pagefind's share of the mkdocs build: index the same site again on its own.
+        pf = run_child([PYTHON, "-m", "pagefind_bin", "--site", str(work / "site"), "--silent"], cwd=work)
+        pagefind_s = pf["seconds"]
+        log(f"pagefind alone (same site): {pagefind_s:.1f}s, peak RSS {pf['rss_mb']:.0f} MB")
+
+    site = site_stats(work / "site")
+    queries = distinctive_words(work / "docs" / "data" / "papers.json")
+    search = search_cost(work / "site", queries)
+    log(
+        f"site: {site['pages']} HTML pages, {site['site_mb']:.1f} MB, largest {site['largest_html']}; "
+        f"search ({search['engine']}): initial {search['initial_kb']:.0f} KB, per query {search['query_kb']:.0f} KB "
+        f"[{search.get('method')}]"
+    )
+    print("    search detail:", json.dumps({k: v for k, v in search.items() if k not in ("method",)}, default=str))
+
+    plain_s, plain_capped, plain_site = None, False, None
+    if not args.no_plain:
+        plain = write_plain_project(work)
+        pl = run_child(
+            [
+                PYTHON,
+                "-m",
+                "mkdocs",
+                "build",
+                "--config-file",
+                str(plain / "mkdocs.yml"),
+                "--site-dir",
+                str(plain / "site"),
+            ],
+            cwd=plain,
+            timeout=args.plain_timeout,
+        )
+        plain_capped = pl["timed_out"]
+        if pl["code"] != 0 and not plain_capped:
+            log(f"plain build failed ({pl['code']}): {pl['stderr'][-500:]}")
+        else:
+            plain_s = pl["seconds"]
+            if not plain_capped:
+                plain_site = site_stats(plain / "site")
+                plain_site["search"] = search_cost(plain / "site")
+        log(
+            f"plain Material build: {plain_s:.1f}s{' (HIT THE CAP: killed)' if plain_capped else ''}, "
+            f"peak RSS {pl['rss_mb']:.0f} MB"
+            + (
+                f"; {plain_site['pages']} pages, {plain_site['site_mb']:.0f} MB, largest HTML {plain_site['max_html_kb']:.0f} KB, "
+                f"lunr index {plain_site['search']['initial_kb'] / 1024:.1f} MB"
+                if plain_site
+                else ""
+            )
+        )
+        if not args.keep:
+            shutil.rmtree(plain, ignore_errors=True)
+
+    # One more day.
+    before = tree_hashes(work / "docs")
+    extra = next((work / "extra").iterdir())
+    shutil.copy(extra, work / "dumps" / extra.name)
+    inc = run_generator(work)
+    after = tree_hashes(work / "docs")
+    changed = sorted(p for p in after if before.get(p) != after[p])
+    written = sorted(inc["written"])
+    kinds = Counter(p.split("/")[0] if "/" in p else p for p in written)
+    only_changed = set(written) == set(changed)
+    log(
+        f"incremental (+{extra.name}): {inc['total_s']:.2f}s in-process (process {inc['process_s']:.2f}s), "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in inc["timings"].items())
+        + f"; wrote {len(written)} files ({dict(kinds)}), removed {len(inc['removed'])}, "
+        f"unchanged {inc['unchanged']}; written == content-changed: {only_changed}"
+    )
+
+    ratio = mk["seconds"] / plain_s if plain_s else None
+    figures = {
+        "years": years,
+        "days": ndumps,
+        "papers": gen["papers"],
+        "sightings": gen["entries"],
+        "stages_s": {k: round(v, 2) for k, v in t.items()},
+        "generator_s": round(gen["total_s"], 2),
+        "generator_rss_mb": round(gen["rss_mb"]),
+        "dedupe_scaling": round(scaling, 2) if scaling else None,
+        "incremental_s": round(inc["total_s"], 2),
+        "incremental_files": len(written),
+        "incremental_only_changed": only_changed,
+        "mkdocs_s": round(mk["seconds"], 1),
+        "mkdocs_rss_mb": round(mk["rss_mb"]),
+        "pagefind_s": round(pagefind_s, 1) if pagefind_s else None,
+        "plain_mkdocs_s": round(plain_s, 1) if plain_s else None,
+        "plain_capped": plain_capped,
+        "ratio": round(ratio, 3) if ratio else None,
+        "peak_rss_mb": round(max(gen["rss_mb"], mk["rss_mb"], inc["rss_mb"])),
+        "pages": site["pages"],
+        "site_mb": round(site["site_mb"], 1),
+        "max_html_kb": round(site["max_html_kb"], 1),
+        "max_html_page": site["max_html_page"],
+        "search_engine": search["engine"],
+        "search_initial_kb": round(search["initial_kb"], 1),
+        "search_query_kb": round(search["query_kb"], 1),
+        "search_found_share": search.get("found_share"),
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    print_report(figures)
+    return figures
+
+
+def print_report(f: dict[str, Any]) -> None:
+    ratio = f["ratio"]
+    ratio_text = (
+        "n/a"
+        if ratio is None
+        else (f"<= {ratio:.2f} (plain build hit the cap)" if f["plain_capped"] else f"{ratio:.2f}")
+    )
+    plain_text = (
+        "skipped"
+        if f["plain_mkdocs_s"] is None
+        else f"{f['plain_mkdocs_s']}s" + (" (cap)" if f["plain_capped"] else "")
+    )
+    rows = [
+        ("days / sightings / papers", f"{f['days']} / {f['sightings']} / {f['papers']}"),
+        ("generator stages (s)", ", ".join(f"{k} {v}" for k, v in f["stages_s"].items())),
+        ("generator total", f"{f['generator_s']} s, peak RSS {f['generator_rss_mb']} MB"),
+        ("dedupe time(all) / time(first fifth)", f["dedupe_scaling"]),
+        (
+            "incremental day",
+            f"{f['incremental_s']} s, {f['incremental_files']} files written (only changed: {f['incremental_only_changed']})",
+        ),
+        (
+            "mkdocs build (ours)",
+            f"{f['mkdocs_s']} s, peak RSS {f['mkdocs_rss_mb']} MB (pagefind alone {f['pagefind_s']} s)",
+        ),
+        ("plain Material build", plain_text),
+        ("ours / plain", ratio_text),
+        ("pages / site size", f"{f['pages']} HTML pages, {f['site_mb']} MB"),
+        ("largest HTML page", f"{f['max_html_kb']} KB ({f['max_html_page']})"),
+        (
+            "search",
+            f"{f['search_engine']}: initial {f['search_initial_kb']} KB, per query {f['search_query_kb']} KB, found {f['search_found_share']}",
+        ),
+        ("wall time of this size", f"{f['wall_s']} s"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n== {f['years']:g} year(s) ==")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    print(f"  targets (set for 5 years on 2 cores){'' if f['years'] >= 5 else '; informational at this size'}:")
+    checks = [
+        ("generator full run <= 60 s", f["generator_s"] <= TARGETS["generator_s"]),
+        ("incremental day <= 3 s", f["incremental_s"] <= TARGETS["incremental_s"]),
+        ("incremental writes only changed files", f["incremental_only_changed"]),
+        ("mkdocs build <= 90 s", f["mkdocs_s"] <= TARGETS["mkdocs_s"]),
+        ("peak RSS <= 1.5 GB", f["peak_rss_mb"] <= TARGETS["peak_rss_mb"]),
+        ("site/ <= 500 MB", f["site_mb"] <= TARGETS["site_mb"]),
+        ("no HTML page over 200 KB", f["max_html_kb"] <= TARGETS["max_html_kb"]),
+        (
+            "dedupe time(5y)/time(1y) <= 6",
+            f["dedupe_scaling"] is not None and f["dedupe_scaling"] <= TARGETS["dedupe_scaling"],
+        ),
+        ("search initial download <= 1 MB", f["search_initial_kb"] <= TARGETS["search_initial_kb"]),
+        ("search per-query download <= 500 KB", f["search_query_kb"] <= TARGETS["search_query_kb"]),
+        ("search finds every sampled paper", f["search_found_share"] in (None, 1, 1.0)),
+    ]
+    for name, ok in checks:
+        print(f"    {'PASS' if ok else 'FAIL'}  {name}")
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "_generate":
+        sub = argparse.ArgumentParser()
+        sub.add_argument("root", type=Path)
+        sub.add_argument("dumps", type=Path)
+        sub.add_argument("out", type=Path)
+        sub.add_argument("--scaling", action="store_true")
+        sub.add_argument("--profile", type=Path)
+        a = sub.parse_args(argv[1:])
+        generator_child(a.root, a.dumps, a.out, a.scaling, a.profile)
+        return 0
+    if argv and argv[0] == "_dedupe":
+        dedupe_child(Path(argv[1]), int(argv[2]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--years", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plain-timeout", type=float, default=300.0, help="cap on the plain Material build (s)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain Material build")
+    parser.add_argument("--profile", action="store_true", help="cProfile the generator and mkdocs build (slower)")
+    parser.add_argument("--keep", action="store_true", help="keep the plain build's folder")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    last = {}
+    for years in args.years:
+        last = bench(years, args)
+        (OUT / f"y{years:g}.json").write_text(json.dumps(last, indent=1) + "\n")
+    keys = ("years", "papers", "generator_s", "incremental_s", "incremental_files", "mkdocs_s", "plain_mkdocs_s",
+            "peak_rss_mb", "site_mb", "max_html_kb", "search_initial_kb", "search_query_kb")  # fmt: skip
+    print(json.dumps({k: last[k] for k in keys}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
