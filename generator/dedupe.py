@@ -41,6 +41,8 @@ _QUOTES = str.maketrans(
 _NON_WORD = re.compile(r"[^\w]+")
 _ASCII_PUNCT = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+_DIGITS = re.compile(r"\d+")
+_ROMAN_LETTERS = set("ivxlcdm")
 _VERSION_WORDS = {"v", "version", "part", "vol", "volume", "no", "chapter", "phase", "stage"}
 # Titles within this ratio are the same title written with a small typo.
 TITLE_TYPO_RATIO = 90.0
@@ -51,6 +53,8 @@ MIN_PREFIX_CHARS = 60
 # A retitled paper is recognised by its abstract alone only when the abstract is this long.
 MIN_RETITLE_ABSTRACT_CHARS = 200
 ABSTRACT_KEY_WORDS = 12
+# Abstracts are compared on at most this many characters (real abstracts are shorter).
+COMPARE_CHARS = 3000
 
 
 def normalize(text: str) -> str:
@@ -84,10 +88,11 @@ def strip_ellipsis(text: str) -> tuple[str, bool]:
 
 def version_tokens(norm_title: str) -> tuple[str, ...]:
     """The tokens that tell versions apart: digit runs, roman numerals after a version word."""
+    found = _DIGITS.findall(norm_title)
     tokens = norm_title.split()
-    found: list[str] = []
+    if not _VERSION_WORDS.intersection(tokens) and not any(set(t) <= _ROMAN_LETTERS for t in tokens):
+        return tuple(sorted(found))
     for i, token in enumerate(tokens):
-        found.extend(re.findall(r"\d+", token))
         after_version_word = i > 0 and tokens[i - 1] in _VERSION_WORDS
         if _ROMAN.match(token) and (after_version_word or (len(token) > 1 and set(token) <= set("ivx"))):
             found.append(token)
@@ -111,6 +116,7 @@ class _Item:
 
 
 def _abstracts_agree(a: _Item, b: _Item, min_chars: int) -> bool:
+    # Edit distance is quadratic in the worst case: judge on the first COMPARE_CHARS characters.
     x, y = a.abstract, b.abstract
     if not x or not y:
         return False
@@ -124,8 +130,8 @@ def _abstracts_agree(a: _Item, b: _Item, min_chars: int) -> bool:
         head = long_[: len(short)]
         if short == head:
             return True
-        return Levenshtein.normalized_similarity(short, head) * 100 >= ABSTRACT_SAME_RATIO
-    return fuzz.ratio(x, y) >= ABSTRACT_SAME_RATIO
+        return Levenshtein.normalized_similarity(short[:COMPARE_CHARS], head[:COMPARE_CHARS]) * 100 >= ABSTRACT_SAME_RATIO
+    return fuzz.ratio(x[:COMPARE_CHARS], y[:COMPARE_CHARS]) >= ABSTRACT_SAME_RATIO
 
 
 def _titles_agree(a: _Item, b: _Item) -> bool:
@@ -149,7 +155,7 @@ def _keys(item: _Item) -> list[str]:
     if 2 <= len(words) <= 40:
         # Two titles one typo apart share the key that leaves the mistyped word out.
         keys.extend("d:" + " ".join(words[:i] + words[i + 1 :]) for i in range(len(words)))
-    abstract_words = item.abstract.split()
+    abstract_words = item.abstract.split(maxsplit=2 * ABSTRACT_KEY_WORDS)
     if len(abstract_words) >= ABSTRACT_KEY_WORDS:
         keys.append("a:" + " ".join(abstract_words[:ABSTRACT_KEY_WORDS]))
         if len(abstract_words) >= 3 * ABSTRACT_KEY_WORDS:

@@ -5,9 +5,11 @@ read dumps -> parse -> dedupe -> assign themes -> render pages and feeds -> (the
 
 from __future__ import annotations
 
+import gc
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -79,7 +81,22 @@ def archive_json(papers: Sequence[Paper]) -> bytes:
         }
         for p in sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
     ]
-    return (json.dumps({"papers": rows}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # One paper per line: readable, diffable, and far smaller and faster than indented JSON.
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
+    return ('{"papers":[\n' + lines + "\n]}\n").encode("utf-8")
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """The build allocates millions of small objects that live until it ends; the cyclic garbage
+    collector would scan them again and again for nothing (it cost a third of a large build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build(
@@ -90,6 +107,13 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Everything the docs folder should hold, computed in memory; nothing is written here."""
+    with _no_gc_pauses():
+        return _build(dumps, config, loader, progress)
+
+
+def _build(
+    dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader, progress: Progress | None
+) -> BuildResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
