@@ -285,6 +285,7 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
     with _errors_to_exit():
         staging = site_dir.with_name(f".{site_dir.name}.staging")
         env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir))
+        env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
         command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config_file), "--site-dir", str(staging.resolve())]
         done = subprocess.run(command, env=env, check=False)
         if done.returncode != 0:

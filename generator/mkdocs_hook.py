@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -26,6 +27,8 @@ from generator.parse import day_from_name
 log = logging.getLogger("mkdocs.hooks.digest")
 # The SOURCE_DATE_EPOCH this hook set (under `mkdocs serve` a new dump may move it on).
 _pinned: dict[str, str] = {}
+# Paper blocks set aside while a page's Markdown is converted, by page.
+_set_aside: dict[str, list[str]] = {}
 
 
 def _dumps_dir(config: Any) -> Path:
@@ -80,6 +83,38 @@ def on_pre_build(config: Any) -> None:
     log.info(
         "digest: %d papers, %d files written, %d removed", len(result.papers), len(report.written), len(report.removed)
     )
+
+
+# A paper block on a day page: raw HTML, escaped by the generator, that Markdown must not touch.
+_PAPER_BLOCK = re.compile(r'^<div class="digest-paper"[^\n]*>\n.*?^</div>$', re.M | re.S)
+_PLACEHOLDER = re.compile(r"<p>DIGESTPAPERBLOCK(\d+)</p>")
+_ANCHOR = re.compile(r'<h3 id="([^"]+)"')
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Set the paper blocks aside before Markdown runs: they are finished HTML, and parsing
+    thousands of them (twice: MkDocs' anchor scan and md_in_html) was most of a large build."""
+    blocks: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        blocks.append(match.group(0))
+        return f"DIGESTPAPERBLOCK{len(blocks) - 1}"
+
+    markdown = _PAPER_BLOCK.sub(set_aside, markdown)
+    _set_aside[page.file.src_uri] = blocks
+    return markdown
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    blocks = _set_aside.pop(page.file.src_uri, [])
+    if not blocks:
+        return html
+    html = _PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], html)
+    # The anchors inside the blocks, for MkDocs' check of links to them (validation.anchors).
+    page.present_anchor_ids = (page.present_anchor_ids or set()) | {
+        anchor for block in blocks for anchor in _ANCHOR.findall(block)
+    }
+    return html
 
 
 def on_post_build(config: Any) -> None:
