@@ -49,21 +49,35 @@ class Project:
             overrides_path=files.display(overrides_path),
         )
 
+    @property
+    def cache_file(self) -> Path:
+        return self.root / ".cache" / "digest" / "build.pickle"
+
     def loader(self) -> jinja2.BaseLoader:
         return jinja2.FileSystemLoader(str(self.root / "templates"))
 
 
 def run_build(
-    project: Project, dumps_dir: Path, out_dir: Path, *, strict: bool, progress: Progress | None = None
+    project: Project,
+    dumps_dir: Path,
+    out_dir: Path,
+    *,
+    strict: bool,
+    progress: Progress | None = None,
+    use_cache: bool = True,
 ) -> tuple[BuildResult, files.WriteReport]:
     """Read, build in memory, then write under the lock. Shared by the CLI and the MkDocs hook."""
     config = project.load_config()
     dumps = files.read_dumps(dumps_dir)
-    result = build(dumps, config, project.loader(), progress=progress)
+    code = files.code_fingerprint()
+    cache = files.load_cache(project.cache_file, code) if use_cache else None
+    result = build(dumps, config, project.loader(), progress=progress, cache=cache)
     if strict and result.warnings:
         raise DigestError([w.as_problem() for w in result.warnings])
     with files.build_lock(out_dir):
         report = files.write_tree(out_dir, result.files)
+        if result.cache is not None and result.cache.misses:
+            files.save_cache(project.cache_file, result.cache)
     return result, report
 
 
@@ -138,10 +152,13 @@ def main() -> None:
 @_out_option
 @_config_option
 @click.option("--strict", is_flag=True, help="Treat warnings (malformed entries, cp1252) as errors.")
-def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="Ignore the build cache in .cache/digest/ (the output is the same).")
+def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: bool, no_cache: bool) -> None:
     """Parse every dump, deduplicate, assign themes and write pages, feeds and the archive."""
     with _errors_to_exit(), _progress_bar(True) as progress:
-        result, report = run_build(Project(config_file), dumps_dir, out_dir, strict=strict, progress=progress)
+        result, report = run_build(
+            Project(config_file), dumps_dir, out_dir, strict=strict, progress=progress, use_cache=not no_cache
+        )
         for line in format_warnings(result.warnings):
             click.echo(line, err=True)
         click.echo(

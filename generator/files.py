@@ -8,8 +8,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
+import pickle
 import shutil
 import signal
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .models import DumpFile
 from .parse import day_from_name
+from .pipeline import BuildCache
 
 MANIFEST = ".digest-manifest.json"
 LOCK = ".digest.lock"
@@ -239,6 +242,39 @@ def _remove_empty_dirs(out_dir: Path, candidates: set[Path]) -> None:
             except OSError:
                 break
             directory = directory.parent
+
+
+def code_fingerprint() -> str:
+    """A hash of the generator's own source: a cache made by other code is not reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_cache(path: Path, code: str) -> BuildCache:
+    """The build cache at `path`, or an empty one when it is missing, unreadable or stale."""
+    try:
+        with open(path, "rb") as handle:
+            cache = pickle.load(handle)  # noqa: S301 - our own file, in the project's .cache/
+        if isinstance(cache, BuildCache) and cache.code == code:
+            return cache
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    return BuildCache(code)
+
+
+def save_cache(path: Path, cache: BuildCache) -> None:
+    """Write the cache atomically; a cache that cannot be written is only a slower next build."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:

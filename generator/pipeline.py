@@ -6,6 +6,7 @@ read dumps -> parse -> dedupe -> assign themes -> render pages and feeds -> (the
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +23,7 @@ from .feeds import feed_links, render_feeds
 from .models import DumpFile, Entry, Paper, Sighting
 from .parse import parse_dump
 from .render import render_site
-from .themes import assign_papers
+from .themes import assign, assign_papers
 
 ARCHIVE_PATH = "data/papers.json"
 # Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
@@ -32,22 +33,61 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
+class BuildCache:
+    """Parsed dumps and theme assignments from earlier builds, keyed by hashes of everything they
+    depend on (the generator's code, the dump bytes, the theme config, the paper's text), so
+    using the cache never changes the output; it only skips work. A build keeps what it used."""
+
+    code: str  # fingerprint of the generator's source: other code, other cache
+    parsed: dict[str, tuple[list[Entry], list[Warning_]]] = field(default_factory=dict)
+    themes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    def _key(self, *parts: str | bytes) -> str:
+        digest = hashlib.sha256(self.code.encode())
+        for part in parts:
+            digest.update(b"\x00" + (part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")))
+        return digest.hexdigest()[:40]
+
+    def pruned(self, parsed_keys: set[str], theme_keys: set[str]) -> BuildCache:
+        return BuildCache(
+            self.code,
+            {k: v for k, v in self.parsed.items() if k in parsed_keys},
+            {k: v for k, v in self.themes.items() if k in theme_keys},
+            self.hits,
+            self.misses,
+        )
+
+
+@dataclass
 class BuildResult:
     files: dict[str, bytes]
     papers: list[Paper]
     entries: int
     warnings: list[Warning_] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    cache: BuildCache | None = None  # what the next build can reuse
 
 
-def parse_all(dumps: Sequence[DumpFile], progress: Progress | None = None) -> tuple[list[Entry], list[Warning_]]:
+def parse_all(
+    dumps: Sequence[DumpFile], progress: Progress | None = None, cache: BuildCache | None = None
+) -> tuple[list[Entry], list[Warning_]]:
     """Parse every dump; every unusable dump is reported at once."""
     entries: list[Entry] = []
     warnings: list[Warning_] = []
     problems: list[Problem] = []
     for n, dump in enumerate(dumps, 1):
+        key = cache._key("parse", dump.name, dump.path, dump.data) if cache else ""
         try:
-            found, more = parse_dump(dump)
+            if cache and key in cache.parsed:
+                found, more = cache.parsed[key]
+                cache.hits += 1
+            else:
+                found, more = parse_dump(dump)
+                if cache:
+                    cache.parsed[key] = (found, more)
+                    cache.misses += 1
         except DigestError as exc:
             problems.extend(exc.problems)
         else:
@@ -105,14 +145,37 @@ def build(
     loader: jinja2.BaseLoader,
     *,
     progress: Progress | None = None,
+    cache: BuildCache | None = None,
 ) -> BuildResult:
     """Everything the docs folder should hold, computed in memory; nothing is written here."""
     with _no_gc_pauses():
-        return _build(dumps, config, loader, progress)
+        return _build(dumps, config, loader, progress, cache)
+
+
+def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> tuple[list[Paper], set[str]]:
+    """Papers with their themes: computed from each paper's own text (or reused), then pins."""
+    if cache is None:
+        assignments = assign_papers(papers, config.themes, config.overrides)
+        return [replace(p, themes=assignments[p.id].themes) for p in papers], set()
+    taxonomy = repr(config.themes)
+    used: set[str] = set()
+    result = []
+    for paper in papers:
+        key = cache._key("themes", taxonomy, paper.title, paper.abstract)
+        used.add(key)
+        themes = cache.themes.get(key)
+        if themes is None:
+            themes = cache.themes[key] = assign(paper.title, paper.abstract, config.themes).themes
+        result.append(replace(paper, themes=config.overrides.get(paper.id) or themes))
+    return result, used
 
 
 def _build(
-    dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader, progress: Progress | None
+    dumps: Sequence[DumpFile],
+    config: Config,
+    loader: jinja2.BaseLoader,
+    progress: Progress | None,
+    cache: BuildCache | None,
 ) -> BuildResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -123,12 +186,13 @@ def _build(
         timings[stage] = now - clock
         clock = now
 
-    entries, warnings = parse_all(dumps, progress)
+    if cache is not None:
+        cache.hits = cache.misses = 0  # counted per build
+    entries, warnings = parse_all(dumps, progress, cache)
     lap("parse")
     papers = dedupe(entries)
     lap("dedupe")
-    assignments = assign_papers(papers, config.themes, config.overrides)
-    papers = [replace(p, themes=assignments[p.id].themes) for p in papers]
+    papers, theme_keys = _themes(papers, config, cache)
     lap("themes")
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
@@ -138,7 +202,10 @@ def _build(
     files.update(render_site(papers, config.themes, config.site, links, loader))
     files[ARCHIVE_PATH] = archive_json(papers)
     lap("render")
-    return BuildResult(files, papers, len(entries), warnings, timings)
+    if cache is not None:
+        parsed_keys = {cache._key("parse", d.name, d.path, d.data) for d in dumps}
+        cache = cache.pruned(parsed_keys, theme_keys)
+    return BuildResult(files, papers, len(entries), warnings, timings, cache)
 
 
 def papers_from_archive(archive: dict[str, object]) -> list[Paper]:

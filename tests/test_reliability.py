@@ -134,3 +134,30 @@ def test_a_failed_site_build_leaves_site_untouched(project):
     assert "Error: mkdocs.yml: mkdocs build --strict failed" in done.stderr
     assert "Traceback" not in done.stderr
     assert tree(project / "site") == before
+
+
+def test_a_warm_cache_gives_the_same_output_as_a_cold_build(project):
+    from generator.cli import Project
+    from generator.files import code_fingerprint, load_cache, read_dumps
+    from generator.pipeline import BuildCache, build
+
+    for path in DUMPS.glob("*.txt"):
+        shutil.copy(path, project / "dumps" / path.name)
+    site = Project(project / "mkdocs.yml")
+    config, loader = site.load_config(), site.loader()
+    dumps = read_dumps(project / "dumps")
+    cold = build(dumps, config, loader)
+    first = build(dumps, config, loader, cache=BuildCache(code_fingerprint()))
+    assert first.cache is not None and first.cache.misses == 5 and first.cache.hits == 0
+    warm = build(dumps, config, loader, cache=first.cache)
+    assert warm.cache is not None and warm.cache.hits == 5 and warm.cache.misses == 0
+    assert warm.files == cold.files == first.files
+    # A dump whose bytes change under the same name is parsed again, never taken from the cache.
+    changed = [d if d.name != "2026-06-10.txt" else type(d)(d.name, d.day, d.data.replace(b"Creativity", b"Originality"), d.path) for d in dumps]
+    again = build(changed, config, loader, cache=warm.cache)
+    assert again.files == build(changed, config, loader).files
+    assert again.cache is not None and again.cache.misses == 1
+    # The CLI keeps the cache on disk; a stale or corrupt one is ignored.
+    site.cache_file.parent.mkdir(parents=True, exist_ok=True)
+    site.cache_file.write_bytes(b"not a pickle")
+    assert load_cache(site.cache_file, code_fingerprint()).parsed == {}
