@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 from datetime import date
 
 import jinja2
@@ -44,11 +45,18 @@ class BuildCache:
     hits: int = 0
     misses: int = 0
 
-    def _key(self, *parts: str | bytes) -> str:
-        digest = hashlib.sha256(self.code.encode())
+    def _key(self, *parts: str | bytes, base: Any = None) -> str:
+        digest = base.copy() if base is not None else self._hasher()
         for part in parts:
             digest.update(b"\x00" + (part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")))
         return digest.hexdigest()[:40]
+
+    def _hasher(self, *parts: str) -> Any:
+        """A hash of the code and `parts`, to be copied and extended per item."""
+        digest = hashlib.sha256(self.code.encode())
+        for part in parts:
+            digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))
+        return digest
 
     def pruned(self, parsed_keys: set[str], theme_keys: set[str]) -> BuildCache:
         return BuildCache(
@@ -157,11 +165,11 @@ def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> tu
     if cache is None:
         assignments = assign_papers(papers, config.themes, config.overrides)
         return [replace(p, themes=assignments[p.id].themes) for p in papers], set()
-    taxonomy = repr(config.themes)
+    base = cache._hasher("themes", repr(config.themes))
     used: set[str] = set()
     result = []
     for paper in papers:
-        key = cache._key("themes", taxonomy, paper.title, paper.abstract)
+        key = cache._key(paper.title, paper.abstract, base=base)
         used.add(key)
         themes = cache.themes.get(key)
         if themes is None:

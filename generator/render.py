@@ -16,7 +16,7 @@ from datetime import date
 from urllib.parse import quote_plus
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .charts import share_bars, stacked_bars
 from .config import SiteConfig
@@ -71,6 +71,33 @@ def lookup_links(title: str) -> list[tuple[str, str]]:
     ]
 
 
+def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
+    """One paper on its day page: raw HTML that Markdown leaves alone, every value escaped.
+
+    Written in Python rather than as a template macro: it runs once per paper, tens of thousands
+    of times in a large archive, and this is several times faster than a Jinja macro."""
+    lines = [
+        '<div class="digest-paper" markdown="0" data-pagefind-body>',
+        f'<h3 id="{escape(paper.id)}">{escape(paper.title)}</h3>',
+    ]
+    meta = meta_line(paper)
+    if meta:
+        lines.append(f'<p class="digest-meta">{escape(meta)}</p>')
+    tags = " ".join(
+        f'<a class="digest-tag{" digest-tag--primary" if i == 0 else ""}" href="{up}themes/{escape(t)}/">'
+        f"{escape(theme_names.get(t, t))}</a>"
+        for i, t in enumerate(paper.themes)
+    )
+    lines.append(f'<p class="digest-tags">{tags}</p>')
+    lines.append(f'<p class="digest-abstract">{escape(paper.abstract)}</p>')
+    lookups = " · ".join(
+        f'<a href="{escape(url)}" rel="noopener">{label}</a>' for label, url in lookup_links(paper.title)
+    )
+    lines.append(f'<p class="digest-lookup">Look up: {lookups}</p>')
+    lines.append("</div>")
+    return Markup("\n".join(lines))
+
+
 @dataclass(frozen=True)
 class Day:
     day: date
@@ -115,6 +142,7 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         md=md_text, long_date=long_date, month_label=month_label, meta=meta_line, lookup=lookup_links,
         yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
     )  # fmt: skip
+    env.globals["paper_block"] = paper_block
     return env
 
 
