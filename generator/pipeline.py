@@ -137,14 +137,23 @@ def archive_json(papers: Sequence[Paper]) -> bytes:
 @contextmanager
 def _no_gc_pauses() -> Iterator[None]:
     """The build allocates millions of small objects that live until it ends; the cyclic garbage
-    collector would scan them again and again for nothing (it cost a third of a large build)."""
+    collector would scan them again and again for nothing (it cost a third of a large build).
+    It is off while papers are built, and sees only new objects while pages are rendered."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.unfreeze()
         if enabled:
             gc.enable()
+
+
+def _collect_only_new_objects() -> None:
+    """From here on, collections skip everything that exists now (the papers): only the
+    short-lived objects of rendering, some in reference cycles, are collected."""
+    gc.freeze()
+    gc.enable()
 
 
 def build(
@@ -202,6 +211,7 @@ def _build(
     lap("dedupe")
     papers, theme_keys = _themes(papers, config, cache)
     lap("themes")
+    _collect_only_new_objects()
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
     files: dict[str, bytes] = {}

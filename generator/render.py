@@ -201,7 +201,7 @@ def render_site(
         "total_papers": len(papers),
         "total_days": len(days),
     }
-    out: dict[str, str] = {}
+    out = _EncodingDict()  # pages are stored as UTF-8 bytes as soon as they are rendered
     for i, day in enumerate(days):
         sections = defaultdict(list)
         for paper in day.new:
@@ -251,4 +251,11 @@ def render_site(
         share_chart=Markup(share_bars(theme_views, len(papers))),
         most_seen=sorted(papers, key=lambda p: (-len(p.days_seen), p.first_seen, p.id))[:20],
     )
-    return {path: text.encode("utf-8") for path, text in out.items()}
+    return dict(out)
+
+
+class _EncodingDict(dict[str, bytes]):
+    """A dict that encodes the text it is given: a large archive never holds every page twice."""
+
+    def __setitem__(self, key: str, value: str | bytes) -> None:
+        super().__setitem__(key, value.encode("utf-8") if isinstance(value, str) else value)
