@@ -33,7 +33,8 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _legend(themes: Sequence[_ThemeLike], y: float) -> list[str]:
+def _legend(themes: Sequence[_ThemeLike], y: float) -> tuple[list[str], float]:
+    """Legend entries, wrapped into rows, and the y of its bottom edge."""
     parts = []
     x = 0.0
     row = 0
@@ -47,7 +48,7 @@ def _legend(themes: Sequence[_ThemeLike], y: float) -> list[str]:
             f'<text x="{_num(x + 16)}" y="{_num(ty + 10)}">{escape(theme.name)}</text>'
         )
         x += width
-    return parts
+    return parts, y + (row + 1) * 18
 
 
 def stacked_bars(days: Sequence[Day], themes: Sequence[_ThemeLike]) -> str:
@@ -65,8 +66,9 @@ def stacked_bars(days: Sequence[Day], themes: Sequence[_ThemeLike]) -> str:
     peak = max((sum(c) for c in buckets.values()), default=0) or 1
     bar_w = (width - left) / max(len(buckets), 1)
     unit = "month" if by_month else "day"
+    legend, bottom = _legend(themes, top + height + 26)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="digest-chart" viewBox="0 0 {_num(width)} 290" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="digest-chart" viewBox="0 0 {_num(width)} {_num(bottom)}" '
         f'role="img" aria-labelledby="chart-days-title">',
         f'<title id="chart-days-title">New papers per {unit}, by primary theme</title>',
         f'<text x="0" y="{_num(top + 8)}">{peak}</text>',
@@ -94,7 +96,7 @@ def stacked_bars(days: Sequence[Day], themes: Sequence[_ThemeLike]) -> str:
         parts.append(
             f'<text x="{_num(width)}" y="{_num(top + height + 14)}" text-anchor="end">{last.strftime(fmt)}</text>'
         )
-    parts.extend(_legend(themes, top + height + 26))
+    parts.extend(legend)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -30,6 +30,7 @@ ARCHIVE_PATH = "data/papers.json"
 # Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
 GENERATED = ("index.md", "archive.md", "stats.md", "days/", "themes/", "feeds/", "data/")
 
+EMPTY_SITEMAP = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -216,6 +217,10 @@ def _build(
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
     files: dict[str, bytes] = {}
     files.update(render_feeds(papers, theme_pairs, config.site, last_build))
+    if papers:
+        # Material fetches a sitemap.xml beside every <link rel="alternate"> in a page head (for
+        # language versions); without these, each feed link costs readers a 404.
+        files["feeds/sitemap.xml"] = files["feeds/themes/sitemap.xml"] = EMPTY_SITEMAP
     links = feed_links(theme_pairs) if papers else []
     files.update(render_site(papers, config.themes, config.site, links, loader))
     files[ARCHIVE_PATH] = archive_json(papers)

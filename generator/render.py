@@ -139,7 +139,7 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        md=md_text, long_date=long_date, month_label=month_label, meta=meta_line, lookup=lookup_links,
+        md=md_text, long_date=long_date, nowrap=lambda s: str(s).replace(" ", "\u00a0"), month_label=month_label, meta=meta_line, lookup=lookup_links,
         yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
     )  # fmt: skip
     env.globals["paper_block"] = paper_block

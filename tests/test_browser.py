@@ -1,0 +1,411 @@
+"""The built site in a real headless browser: Debian's Chromium driven by Playwright from PyPI.
+
+The site is built once per module from the shipped dumps plus one hostile dump, served on
+127.0.0.1 by a server the tests start and stop, and every page is watched for console errors,
+uncaught exceptions, dialogs, failed responses and any request that leaves 127.0.0.1.
+Screenshots of every step go to test-artifacts/browser/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import threading
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import pytest
+import yaml
+
+from .conftest import DUMPS, HEADER_A, ROOT, entry_a, make_project
+from .test_site import build_site
+
+CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))  # Debian's; never `playwright install`
+if not CHROMIUM.is_file():
+    pytest.skip(
+        f"browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium "
+        "(tests/tools/setup.sh does it when run as root)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (pip install playwright)")
+expect = sync_api.expect
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+HOSTILE_TITLE = "<script>alert(1)</script> Hostile Title Probe"
+HOSTILE_DAY = "2026-11-21"  # after the last shipped dump, so it becomes the latest day
+VIEWPORT = {"width": 1280, "height": 900}  # wide enough for Material's sidebar navigation
+TIMEOUT_MS = 10_000
+
+
+# --- the site, the server and the browser ------------------------------------------------------
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[tuple[Path, str]]:
+    """(project, base URL): the shipped dumps plus one dump whose title is an HTML script tag, built
+    once and its site/ folder served at http://127.0.0.1:<free port>/ until the module ends.
+
+    The copy's site_url is set to that address, as `mkdocs serve` does: Material's instant
+    navigation only takes over links listed in sitemap.xml, whose URLs come from site_url, so with
+    the shipped https://example.github.io/digest/ every click here would be a full page load.
+    """
+    project = make_project(tmp_path_factory.mktemp("browser-site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(project / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    try:
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        config = project / "mkdocs.yml"
+        text, count = re.subn(r"(?m)^site_url:.*$", f"site_url: {base_url}", config.read_text(encoding="utf-8"))
+        assert count == 1, "mkdocs.yml has no site_url line"
+        config.write_text(text, encoding="utf-8")
+        header = HEADER_A.replace("Jun 10", "Nov 21")
+        abstract = "A probe that checks the site escapes dump text instead of running it as markup."
+        hostile = header + entry_a(HOSTILE_TITLE, abstract)
+        (project / "dumps" / f"{HOSTILE_DAY}.txt").write_text(hostile, encoding="utf-8")
+        done = build_site(project, DUMPS)
+        assert done.returncode == 0, done.stdout + done.stderr
+        thread.start()
+        yield project, base_url
+    finally:
+        if thread.is_alive():
+            server.shutdown()
+            thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def project(served: tuple[Path, str]) -> Path:
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def base_url(served: tuple[Path, str]) -> str:
+    return served[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    # launch() gives every run a fresh temporary user data dir; never `playwright install`.
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Watch:
+    """What a page did that a healthy page never does."""
+
+    external: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.external == [], f"requests leaving 127.0.0.1: {self.external}"
+        assert self.dialogs == [], f"dialogs opened: {self.dialogs}"
+        assert self.page_errors == [], f"uncaught exceptions: {self.page_errors}"
+        assert self.failed == [], f"failed responses: {sorted(set(self.failed))}"
+        assert self.console_errors == [], f"console errors: {self.console_errors}"
+
+
+NOT_LOCAL = re.compile(r"^(?!(https?://127\.0\.0\.1[:/]|data:|blob:|about:))")
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.scheme in ("http", "https") and parts.hostname == "127.0.0.1"
+
+
+def _open_context(browser, watch: Watch, color_scheme: str = "light"):
+    context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme, service_workers="block")
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def on_request(request) -> None:
+        if not _is_local(request.url):
+            watch.external.append(request.url)
+
+    context.on("request", on_request)
+    # Recorded above; never let it reach the network, so a leak cannot hang or flake the test. A
+    # regex (matched inside the browser driver) keeps local requests off the slow Python route path.
+    context.route(NOT_LOCAL, lambda route: route.abort())
+    return context
+
+
+def _watch_page(page, watch: Watch) -> None:
+    page.on(
+        "console",
+        lambda msg: watch.console_errors.append(f"{msg.text} @ {msg.location}") if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    page.on("response", lambda r: watch.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def page(browser, watch: Watch):
+    """A fresh context (own storage, light preference) and page, watched from its first request."""
+    context = _open_context(browser, watch)
+    page = context.new_page()
+    _watch_page(page, watch)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def papers(project: Path) -> list[dict]:
+    return json.loads((project / "docs/data/papers.json").read_text(encoding="utf-8"))["papers"]
+
+
+def theme_name(project: Path, theme_id: str) -> str:
+    themes = yaml.safe_load((project / "themes.yml").read_text(encoding="utf-8"))["themes"]
+    return next(t["name"] for t in themes if t["id"] == theme_id)
+
+
+def primary_nav_link(page, text: str):
+    """A visible link of the sidebar navigation (not the table of contents' link of the same name)."""
+    pattern = re.compile(rf"^\s*{re.escape(text)}\s*$")
+    return page.locator("nav.md-nav--primary a.md-nav__link").filter(has_text=pattern, visible=True).first
+
+
+def expect_at_anchor(page, path: str, anchor: str) -> None:
+    expect(page).to_have_url(re.compile(rf"{re.escape(path)}#{re.escape(anchor)}$"))
+    assert urlsplit(page.url).fragment == anchor
+    target = page.locator(f"[id='{anchor}']")
+    expect(target).to_have_count(1)
+    expect(target).to_be_in_viewport()
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_served_at_root_with_relative_links(project: Path) -> None:
+    """Pages link relatively, so site/ works served at / here and under the shipped site_url's /digest/."""
+    home = lxml.html.fromstring((project / "site/index.html").read_bytes())
+    for element in home.xpath("//script[@src] | //link[@href][@rel='stylesheet'] | //a[@href]"):
+        url = element.get("src") or element.get("href")
+        assert not url.startswith("/"), url  # a root-absolute link would break under /digest/
+
+
+def test_home_page_loads_without_console_errors_or_external_requests(page, watch: Watch, base_url: str) -> None:
+    page.goto(base_url, wait_until="networkidle")
+    expect(page.locator("article h1").first).to_be_visible()
+    # The Material stylesheet really applied (a relative link that failed would leave it unstyled).
+    assert page.evaluate("getComputedStyle(document.querySelector('.md-header')).position") == "sticky"
+    shot(page, "01-home")
+    watch.assert_clean()
+
+
+def test_theme_from_navigation_then_paper_lands_on_its_anchor(page, watch: Watch, base_url: str, project: Path) -> None:
+    page.goto(base_url, wait_until="networkidle")
+    primary_nav_link(page, "Themes").click()
+    expect(page).to_have_url(re.compile(r"/themes/$"))
+    name = theme_name(project, "neuroscience")
+    primary_nav_link(page, name).click()
+    expect(page).to_have_url(re.compile(r"/themes/neuroscience/$"))
+    expect(page.locator("article h1").first).to_contain_text(name)
+    shot(page, "02-theme-page")
+
+    link = page.locator("article a[href*='days/'][href*='#']").first
+    href = link.get_attribute("href")
+    day, anchor = re.search(r"days/(\d{4}-\d{2}-\d{2})/#(.+)$", href).groups()
+    paper = next(p for p in papers(project) if p["id"] == anchor)
+    assert paper["first_seen"] == day and "neuroscience" in paper["themes"]
+    link.click()
+    expect_at_anchor(page, f"/days/{day}/", anchor)
+    expect(page.locator(f"[id='{anchor}']")).to_have_text(paper["title"])
+    shot(page, "03-paper-anchor")
+    watch.assert_clean()
+
+
+def distinctive_word(all_papers: list[dict]) -> tuple[str, dict]:
+    """A word of 8+ letters in exactly one paper's abstract, and in no other paper's title or abstract."""
+    in_abstracts: Counter[str] = Counter()
+    for paper in all_papers:
+        in_abstracts.update(set(re.findall(r"[a-z]{8,}", paper["abstract"].lower())))
+    texts = [(p["title"] + " " + p["abstract"]).lower() for p in all_papers]
+    for word in sorted(w for w, n in in_abstracts.items() if n == 1):
+        # substring check: no other paper holds the word inside a longer word either
+        owners = [p for p, text in zip(all_papers, texts, strict=True) if word in text]
+        if len(owners) == 1:
+            return word, owners[0]
+    raise AssertionError("no distinctive word in the seed abstracts")
+
+
+def test_search_lists_the_paper_and_opens_it(page, watch: Watch, base_url: str, project: Path) -> None:
+    word, paper = distinctive_word([p for p in papers(project) if p["title"] != HOSTILE_TITLE])
+    page.goto(base_url, wait_until="networkidle")
+    page.evaluate("window.__same_document__ = true")
+    primary_nav_link(page, "Search").click()
+    expect(page).to_have_url(re.compile(r"/search/$"))
+    # Instant navigation swapped the page in place, so search.js had to mount through document$.
+    assert page.evaluate("window.__same_document__ === true"), "the click reloaded the page: instant navigation is off"
+    box = page.locator("#digest-search .pagefind-ui__search-input")
+    expect(box).to_be_visible()
+    box.press_sequentially(word, delay=20)
+    hit = page.locator(f"#digest-search a.pagefind-ui__result-link[href*='#{paper['id']}']").first
+    expect(hit).to_be_visible()
+    # The result is titled like its day page, without the heading's permalink sign.
+    page_title = hit.locator(
+        "xpath=ancestor::li[contains(@class, 'pagefind-ui__result')]//p[contains(@class, 'pagefind-ui__result-title')]"
+    )
+    expect(page_title.first).not_to_contain_text("¶")
+    shot(page, "04-search-results")
+    hit.click()
+    expect_at_anchor(page, f"/days/{paper['first_seen']}/", paper["id"])
+    shot(page, "05-search-landed")
+    watch.assert_clean()
+
+
+def scheme(page) -> str:
+    return page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+
+
+def test_light_dark_toggle_switches_the_palette(page, watch: Watch, base_url: str) -> None:
+    page.goto(base_url, wait_until="networkidle")
+    assert scheme(page) == "default"
+    page.locator("form[data-md-component='palette'] label[title='Switch to dark mode']").click()
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate")
+    shot(page, "06-dark")
+    page.locator("form[data-md-component='palette'] label[title='Switch to light mode']").click()
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "default")
+    shot(page, "07-light-again")
+    watch.assert_clean()
+
+
+SITE_FEEDS = {
+    "application/rss+xml": "feeds/rss.xml",
+    "application/atom+xml": "feeds/atom.xml",
+    "application/feed+json": "feeds/feed.json",
+}
+
+
+FEED_PAGES = ["", "archive/", "themes/", "themes/neuroscience/", f"days/{HOSTILE_DAY}/", "stats/", "search/", "about/"]
+
+
+def test_every_page_head_advertises_feeds_that_serve_xml_and_json(page, watch: Watch, base_url: str) -> None:
+    checked: set[str] = set()
+    for path in FEED_PAGES:
+        page.goto(base_url + path, wait_until="load")
+        links = page.locator("head link[rel='alternate']")
+        found = [
+            (links.nth(i).get_attribute("type"), urljoin(page.url, links.nth(i).get_attribute("href")))
+            for i in range(links.count())
+        ]
+        assert {(kind, urljoin(base_url, SITE_FEEDS[kind])) for kind in SITE_FEEDS} <= set(found), (path, found)
+        for kind, url in found:
+            assert _is_local(url), url
+            if url not in checked:
+                checked.add(url)
+                assert_feed(url, kind)
+    # theme pages add their own theme's RSS and Atom feeds
+    assert {
+        urljoin(base_url, "feeds/themes/neuroscience.xml"),
+        urljoin(base_url, "feeds/themes/neuroscience.atom.xml"),
+    } <= checked
+    watch.assert_clean()
+
+
+def assert_feed(url: str, kind: str) -> None:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200, url
+        body = response.read()
+    if kind == "application/feed+json":
+        assert json.loads(body)["version"].startswith("https://jsonfeed.org/version/"), url
+    else:
+        root = lxml.etree.fromstring(body)
+        assert lxml.etree.QName(root).localname == ("rss" if kind == "application/rss+xml" else "feed"), url
+
+
+def test_script_in_a_title_shows_as_text_and_runs_nothing(page, watch: Watch, base_url: str, project: Path) -> None:
+    paper = next(p for p in papers(project) if p["title"] == HOSTILE_TITLE)
+    page.goto(f"{base_url}days/{paper['first_seen']}/#{paper['id']}", wait_until="load")
+    heading = page.locator(f"h3[id='{paper['id']}']")
+    expect(heading).to_have_count(1)
+    assert heading.text_content() == HOSTILE_TITLE
+    shot(page, "08-hostile-title-day")
+    page.goto(f"{base_url}themes/{paper['themes'][0]}/", wait_until="load")
+    link = page.locator(f"article a[href$='#{paper['id']}']")
+    expect(link).to_have_count(1)
+    assert link.text_content() == HOSTILE_TITLE
+    shot(page, "09-hostile-title-theme")
+    # Pagefind's UI renders the heading as a search result: still text, still no dialog.
+    page.goto(f"{base_url}search/", wait_until="load")
+    page.locator("#digest-search .pagefind-ui__search-input").fill("Hostile Title Probe")
+    hit = page.locator(f"#digest-search a.pagefind-ui__result-link[href*='#{paper['id']}']").first
+    expect(hit).to_have_text(HOSTILE_TITLE)
+    shot(page, "10-hostile-title-search")
+    watch.assert_clean()
+
+
+# --- full-page screenshots to look at (light and dark) -------------------------------------------
+
+SCREENSHOT_PAGES = {
+    "home": "",
+    "day-2026-06-10": "days/2026-06-10/",
+    "theme-neuroscience": "themes/neuroscience/",
+    "stats": "stats/",
+}
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_full_page_screenshots(browser, base_url: str, color_scheme: str) -> None:
+    watch = Watch()
+    context = _open_context(browser, watch, color_scheme=color_scheme)
+    try:
+        page = context.new_page()
+        _watch_page(page, watch)
+        expected = "slate" if color_scheme == "dark" else "default"
+        for name, path in SCREENSHOT_PAGES.items():
+            page.goto(base_url + path, wait_until="load")
+            if scheme(page) != expected:  # Material follows the media query; the toggle is the fallback
+                page.locator("form[data-md-component='palette'] label").first.click()
+            expect(page.locator("body")).to_have_attribute("data-md-color-scheme", expected)
+            shot(page, f"full-{name}-{color_scheme}", full_page=True)
+        watch.assert_clean()
+    finally:
+        context.close()
