@@ -36,4 +36,4 @@ golden: $(VENV)/.test-installed
 	$(BIN)/python -m tests.golden_update
 
 clean:
-	rm -rf site .site.staging docs/days docs/themes docs/feeds docs/data docs/index.md docs/archive.md docs/stats.md docs/.digest-manifest.json
+	rm -rf site .site.staging docs/archive docs/days docs/themes docs/feeds docs/data docs/index.md docs/archive.md docs/stats.md docs/.digest-manifest.json

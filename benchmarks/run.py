@@ -165,7 +165,7 @@ def generator_child(root: Path, dumps: Path, out: Path, scaling: bool, profile: 
     import cProfile
 
     from generator.cli import Project
-    from generator.files import build_lock, read_dumps, write_tree
+    from generator.files import build_lock, code_fingerprint, load_cache, read_dumps, save_cache, write_tree
     from generator.pipeline import build
 
     profiler = cProfile.Profile() if profile else None
@@ -176,10 +176,14 @@ def generator_child(root: Path, dumps: Path, out: Path, scaling: bool, profile: 
     config = project.load_config()
     dumps_read = read_dumps(dumps)
     t1 = time.perf_counter()
-    result = build(dumps_read, config, project.loader())
+    # As `digest build` does: the build cache in <root>/.cache/digest/ (cold on the first run).
+    cache = load_cache(project.cache_file, code_fingerprint())
+    result = build(dumps_read, config, project.loader(), cache=cache)
     t2 = time.perf_counter()
     with build_lock(out):
         report = write_tree(out, result.files)
+        if result.cache is not None and result.cache.misses:
+            save_cache(project.cache_file, result.cache)
     t3 = time.perf_counter()
     if profiler:
         profiler.disable()
@@ -210,6 +214,8 @@ def generator_child(root: Path, dumps: Path, out: Path, scaling: bool, profile: 
                 "removed": list(report.removed),
                 "unchanged": report.unchanged,
                 "warnings": len(result.warnings),
+                "cache_hits": result.cache.hits if result.cache else 0,
+                "cache_misses": result.cache.misses if result.cache else 0,
                 "scaling": scaling_info,
             }
         )

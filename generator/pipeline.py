@@ -28,7 +28,7 @@ from .themes import assign, assign_papers
 
 ARCHIVE_PATH = "data/papers.json"
 # Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
-GENERATED = ("index.md", "archive.md", "stats.md", "days/", "themes/", "feeds/", "data/")
+GENERATED = ("index.md", "archive.md", "stats.md", "archive/", "days/", "themes/", "feeds/", "data/")
 
 EMPTY_SITEMAP = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

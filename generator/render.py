@@ -27,8 +27,10 @@ MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-# Characters that mean something to Markdown, its extensions or attr_list, written as references.
-_MD_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~^$:=<>&\"'"}
+# Characters that mean something to Markdown (inline), tables or attr_list, written as references.
+# Dump text only ever lands mid-line (link texts, table cells), so line-start syntax ("- ", "1. ",
+# "> ") cannot trigger; fewer references also keep Markdown's inline pass fast.
+_MD_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()<>&|!#"}
 # A theme page lists at most this many papers; older months move to month pages.
 THEME_PAGE_PAPERS = 300
 
@@ -231,12 +233,22 @@ def render_site(
             common, theme=view, shown=shown
         )
     out["themes/index.md"] = env.get_template("themes.md.j2").render(common)
-    months: dict[date, list[Day]] = defaultdict(list)
+    # The archive page lists the latest year's days; every year has a page of its own, so no
+    # page grows without bound.
+    years: dict[int, dict[date, list[Day]]] = defaultdict(lambda: defaultdict(list))
     for day in days:
-        months[day.day.replace(day=1)].append(day)
-    out["archive.md"] = env.get_template("archive.md.j2").render(
-        common, months=sorted(((m, ds[::-1]) for m, ds in months.items()), reverse=True)
-    )
+        years[day.day.year][day.day.replace(day=1)].append(day)
+    by_year = [
+        (year, sorted(((m, ds[::-1]) for m, ds in months.items()), reverse=True))
+        for year, months in sorted(years.items(), reverse=True)
+    ]
+    for year, months in by_year:
+        out[f"archive/{year}.md"] = env.get_template("archive_year.md.j2").render(common, year=year, months=months)
+    year_counts = [
+        (year, sum(len(ds) for _, ds in months), sum(len(d.new) for _, ds in months for d in ds))
+        for year, months in by_year
+    ]
+    out["archive.md"] = env.get_template("archive.md.j2").render(common, years=by_year, year_counts=year_counts)
     latest = days[-1] if days else None
     latest_counts = Counter(p.themes[0] for p in latest.new if p.themes) if latest else Counter()
     out["index.md"] = env.get_template("home.md.j2").render(

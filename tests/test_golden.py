@@ -45,3 +45,16 @@ def test_golden_dumps_cover_repeats_formats_and_hostile_text():
     assert "{{ 7*7 }}" in day  # shown literally, never evaluated
     assert "## Seen again" in files["days/2026-03-03.md"].decode()
     assert Path(DUMPS / "2026-03-03.txt").read_text().startswith("Get trending")
+
+
+def test_everything_generated_is_ignored_by_git_and_listed_as_generated():
+    import subprocess
+
+    from generator.pipeline import GENERATED
+
+    for rel in generate():
+        assert rel.startswith(GENERATED), rel
+        done = subprocess.run(["git", "check-ignore", "-q", f"docs/{rel}"], cwd=ROOT, check=False)
+        assert done.returncode == 0, f"docs/{rel} is not ignored by git"
+    for hand_written in ("docs/about.md", "docs/subscribe.md", "docs/search.md"):
+        assert subprocess.run(["git", "check-ignore", "-q", hand_written], cwd=ROOT, check=False).returncode == 1

@@ -147,9 +147,11 @@ def test_home_and_archive(site):
     assert "days/2026-11-20/" in {a.get("href") for a in home.cssselect("a")}
     assert "feeds/opml.xml" in {a.get("href") for a in home.cssselect("a")}
     archive = html(site, "archive/index.html").cssselect("article")[0]
-    assert [h.text_content().rstrip("¶") for h in archive.cssselect("h2")] == [
-        "November 2026", "June 2026", "May 2026", "December 2025",
-    ]
+    assert [h.text_content().rstrip("¶") for h in archive.cssselect("h2")] == ["November 2026", "June 2026", "May 2026"]
+    assert {"2026/", "2025/"} <= {a.get("href") for a in archive.cssselect("a")}
+    older = html(site, "archive/2025/index.html").cssselect("article")[0]
+    assert [h.text_content().rstrip("¶") for h in older.cssselect("h2")] == ["December 2025"]
+    assert "../../days/2025-12-11/" in {a.get("href") for a in older.cssselect("a")}
 
 
 def test_light_dark_toggle_instant_navigation_and_search_index(site):
