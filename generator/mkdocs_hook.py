@@ -121,7 +121,7 @@ def on_post_build(config: Any) -> None:
     """Index the built day pages with Pagefind: a chunked static index, so a reader downloads
     only the small entry files and the few chunks a query needs, however large the archive."""
     command = [sys.executable, "-m", "pagefind_bin", "--site", str(config.site_dir), "--silent"]
-    command += ["--exclude-selectors", ".headerlink"]  # the ¶ permalinks are not words
+    command += ["--exclude-selectors", ".headerlink, .digest-lookup"]  # permalinks and look-up links are not content
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise PluginError(f"Error: pagefind failed to index {config.site_dir}: {done.stderr.strip() or done.stdout.strip()}")
