@@ -521,7 +521,8 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         s = gen["scaling"]
         scaling = t["dedupe"] / s["dedupe_s"] if s["dedupe_s"] > 0 else None
         log(
-            f"dedupe scaling: {t['dedupe']:.2f}s for {ndumps} days / {s['dedupe_s']:.2f}s for the first {s['days']} = {scaling:.2f}"
+            f"dedupe scaling: {t['dedupe']:.2f}s for {ndumps} days / "
+            f"{s['dedupe_s']:.2f}s for the first {s['days']} = {scaling:.2f}"
         )
 
     env = dict(os.environ, DIGEST_DUMPS=str(work / "dumps"))
@@ -592,7 +593,8 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
             f"plain Material build: {plain_s:.1f}s{' (HIT THE CAP: killed)' if plain_capped else ''}, "
             f"peak RSS {pl['rss_mb']:.0f} MB"
             + (
-                f"; {plain_site['pages']} pages, {plain_site['site_mb']:.0f} MB, largest HTML {plain_site['max_html_kb']:.0f} KB, "
+                f"; {plain_site['pages']} pages, {plain_site['site_mb']:.0f} MB, "
+                f"largest HTML {plain_site['max_html_kb']:.0f} KB, "
                 f"lunr index {plain_site['search']['initial_kb'] / 1024:.1f} MB"
                 if plain_site
                 else ""
@@ -671,7 +673,8 @@ def print_report(f: dict[str, Any]) -> None:
         ("dedupe time(all) / time(first fifth)", f["dedupe_scaling"]),
         (
             "incremental day",
-            f"{f['incremental_s']} s, {f['incremental_files']} files written (only changed: {f['incremental_only_changed']})",
+            f"{f['incremental_s']} s, {f['incremental_files']} files written "
+            f"(only changed: {f['incremental_only_changed']})",
         ),
         (
             "mkdocs build (ours)",
@@ -683,7 +686,8 @@ def print_report(f: dict[str, Any]) -> None:
         ("largest HTML page", f"{f['max_html_kb']} KB ({f['max_html_page']})"),
         (
             "search",
-            f"{f['search_engine']}: initial {f['search_initial_kb']} KB, per query {f['search_query_kb']} KB, found {f['search_found_share']}",
+            f"{f['search_engine']}: initial {f['search_initial_kb']} KB, "
+            f"per query {f['search_query_kb']} KB, found {f['search_found_share']}",
         ),
         ("wall time of this size", f"{f['wall_s']} s"),
     ]

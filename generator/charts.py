@@ -20,9 +20,12 @@ MAX_BARS = 90
 
 
 class _ThemeLike(Protocol):
-    id: str
-    name: str
-    papers: tuple[object, ...]
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def papers(self) -> tuple[object, ...]: ...
 
 
 def colour(index: int) -> str:
@@ -87,7 +90,7 @@ def stacked_bars(days: Sequence[Day], themes: Sequence[_ThemeLike]) -> str:
             parts.append(
                 f'<rect x="{_num(x + 0.5)}" y="{_num(y)}" width="{_num(max(bar_w - 1, 0.5))}" '
                 f'height="{_num(h)}" fill="{colour(i)}"><title>{label}: {count} '
-                f'{escape(themes[i].name)}</title></rect>'
+                f"{escape(themes[i].name)}</title></rect>"
             )
     if buckets:
         first, last = min(buckets), max(buckets)

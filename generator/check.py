@@ -83,7 +83,9 @@ def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report
         day_page = f"days/{paper['first_seen']}.md"
         where = anchors.get(pid, [])
         if where != [day_page]:
-            report.problems.append(f"{day_page}: paper {pid} should be there once as new, found on {where or 'no page'}")
+            report.problems.append(
+                f"{day_page}: paper {pid} should be there once as new, found on {where or 'no page'}"
+            )
         for theme in paper.get("themes", []):
             if f"#{pid})" not in theme_text.get(theme, ""):
                 report.problems.append(f"themes/{theme}/: paper {pid} is not listed")

@@ -86,7 +86,7 @@ def format_warnings(warnings: Sequence[Warning_]) -> list[str]:
     by_kind: dict[str, list[Warning_]] = defaultdict(list)
     for w in warnings:
         by_kind[w.what].append(w)
-    lines = []
+    lines: list[str] = []
     for kind_warnings in by_kind.values():
         lines.extend(f"Warning: {w}" for w in kind_warnings[:WARNINGS_SHOWN])
         if len(kind_warnings) > WARNINGS_SHOWN:
@@ -190,7 +190,11 @@ def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: P
         check_pages(archive, docs, report)
         check_feeds(docs, config.site.site_url, report)
         if site_dir.is_dir():
-            check_site_links(files.read_tree(site_dir, (".html", ".xml", ".json", ".css", ".js", ".svg", ".png", ".ico")), config.site.site_url, report)
+            check_site_links(
+                files.read_tree(site_dir, (".html", ".xml", ".json", ".css", ".js", ".svg", ".png", ".ico")),
+                config.site.site_url,
+                report,
+            )
         counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
         if not report.ok:
             for problem in report.problems:
@@ -202,15 +206,14 @@ def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: P
 
 @main.command("add")
 @click.argument("raw", type=click.Path(path_type=Path))
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="The dump's day (default: its header date).")
+@click.option(
+    "--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="The dump's day (default: its header date)."
+)
 @_dumps_option
 def add_command(raw: Path, day: Any, dumps_dir: Path) -> None:
     """Copy a raw dump into the dumps folder under its canonical name YYYY-MM-DD.txt."""
     with _errors_to_exit():
-        if day is not None:
-            the_day = day.date()
-        else:
-            the_day = _day_from_header(raw)
+        the_day = day.date() if day is not None else _day_from_header(raw)
         name = f"{the_day.isoformat()}.txt"
         target, copied = files.add_dump(raw, dumps_dir, name)
         # A dump that cannot be parsed is taken back out at once, with the reason.
@@ -296,19 +299,40 @@ def themes_suggest(out_dir: Path, config_file: Path, max_themes: int) -> None:
 @main.command("site")
 @_dumps_option
 @_config_option
-@click.option("--site", "site_dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True, help="Where the built site goes.")
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Where the built site goes.",
+)
 def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
     """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in."""
     with _errors_to_exit():
         staging = site_dir.with_name(f".{site_dir.name}.staging")
         env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir))
         env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
-        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config_file), "--site-dir", str(staging.resolve())]
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(config_file),
+            "--site-dir",
+            str(staging.resolve()),
+        ]
         done = subprocess.run(command, env=env, check=False)
         if done.returncode != 0:
             raise DigestError(
-                Problem(files.display(config_file), None, "mkdocs build --strict failed (see above); site/ is unchanged", "fix what it reports and run again")
+                Problem(
+                    files.display(config_file),
+                    None,
+                    "mkdocs build --strict failed (see above); site/ is unchanged",
+                    "fix what it reports and run again",
+                )
             )
         files.swap_dir(staging, site_dir)
         click.echo(f"built {files.display(site_dir)}/")
-

@@ -59,7 +59,7 @@ _TolerantLoader.add_multi_constructor("", _ignore_tag)
 
 def parse_site_config(text: str, path: str = "mkdocs.yml") -> SiteConfig:
     try:
-        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_TolerantLoader)
     except yaml.YAMLError as exc:
         line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None  # type: ignore[attr-defined]
         raise ConfigError(Problem(path, line, f"not valid YAML: {exc}", "fix the YAML syntax")) from None
@@ -77,7 +77,9 @@ def parse_site_config(text: str, path: str = "mkdocs.yml") -> SiteConfig:
             values[key] = value.strip()
     if "site_url" in values and not values["site_url"].startswith(("http://", "https://")):
         problems.append(
-            Problem(path, None, "must be an absolute http(s) URL", "set it to where the site is published", key="site_url")
+            Problem(
+                path, None, "must be an absolute http(s) URL", "set it to where the site is published", key="site_url"
+            )
         )
     elif "site_url" in values and not values["site_url"].endswith("/"):
         values["site_url"] += "/"
@@ -93,11 +95,13 @@ def parse_site_config(text: str, path: str = "mkdocs.yml") -> SiteConfig:
         for key, value in digest.items():
             if key not in _DIGEST_OPTIONS:
                 known = ", ".join(sorted(_DIGEST_OPTIONS))
-                problems.append(Problem(path, None, "unknown option", f"use one of: {known}", key=f"extra.digest.{key}"))
+                problems.append(
+                    Problem(path, None, "unknown option", f"use one of: {known}", key=f"extra.digest.{key}")
+                )
                 continue
-            kind, _default, rule = _DIGEST_OPTIONS[key]
+            _kind, _default, rule = _DIGEST_OPTIONS[key]
             low, high = _LIMITS[key]
-            if not isinstance(value, kind) or isinstance(value, bool) or not low <= value <= high:
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 problems.append(Problem(path, None, f"got {value!r}", f"make it {rule}", key=f"extra.digest.{key}"))
             else:
                 values[key] = value

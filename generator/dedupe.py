@@ -23,7 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -130,7 +130,9 @@ def _abstracts_agree(a: _Item, b: _Item, min_chars: int) -> bool:
         head = long_[: len(short)]
         if short == head:
             return True
-        return Levenshtein.normalized_similarity(short[:COMPARE_CHARS], head[:COMPARE_CHARS]) * 100 >= ABSTRACT_SAME_RATIO
+        return (
+            Levenshtein.normalized_similarity(short[:COMPARE_CHARS], head[:COMPARE_CHARS]) * 100 >= ABSTRACT_SAME_RATIO
+        )
     return fuzz.ratio(x[:COMPARE_CHARS], y[:COMPARE_CHARS]) >= ABSTRACT_SAME_RATIO
 
 
@@ -193,10 +195,10 @@ def group(entries: Iterable[Entry]) -> list[list[Entry]]:
     items: dict[tuple[str, str], _Item] = {}
     for entry in ordered:
         abstract, cut = strip_ellipsis(entry.abstract)
-        key = (normalize(entry.title), normalize(abstract))
-        item = items.get(key)
+        text = (normalize(entry.title), normalize(abstract))
+        item = items.get(text)
         if item is None:
-            item = items[key] = _Item(len(items), key[0], key[1], cut)
+            item = items[text] = _Item(len(items), text[0], text[1], cut)
         item.entries.append(entry)
     item_list = list(items.values())
     blocks: dict[str, list[int]] = defaultdict(list)
@@ -222,7 +224,7 @@ def group(entries: Iterable[Entry]) -> list[list[Entry]]:
     return [sorted(g, key=_sighting_order) for g in groups.values()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _slug(title: str) -> str:
     words = normalize(title).split()
     slug = ""

@@ -27,9 +27,7 @@ class DigestError(Exception):
     """A problem with user input that stops the build. Carries one or more problems."""
 
     def __init__(self, problems: Problem | list[Problem] | tuple[Problem, ...]) -> None:
-        self.problems: tuple[Problem, ...] = (
-            (problems,) if isinstance(problems, Problem) else tuple(problems)
-        )
+        self.problems: tuple[Problem, ...] = (problems,) if isinstance(problems, Problem) else tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -40,9 +40,7 @@ def display(path: Path) -> str:
 def list_dumps(dumps_dir: Path) -> list[Path]:
     """The dump files in `dumps_dir`, sorted by name. Any other file is an error naming it."""
     if not dumps_dir.is_dir():
-        raise DumpError(
-            display(dumps_dir), None, "no such folder", "create it and put a day's dump in it"
-        )
+        raise DumpError(display(dumps_dir), None, "no such folder", "create it and put a day's dump in it")
     found: list[Path] = []
     bad: list[Problem] = []
     for path in sorted(dumps_dir.iterdir()):
@@ -85,14 +83,10 @@ def read_text(path: Path, *, required: bool = True) -> str | None:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         if required:
-            raise ConfigError(
-                Problem(display(path), None, "file not found", "create it (see the README)")
-            ) from None
+            raise ConfigError(Problem(display(path), None, "file not found", "create it (see the README)")) from None
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            Problem(display(path), None, f"cannot read: {exc}", "save it as UTF-8 text")
-        ) from None
+        raise ConfigError(Problem(display(path), None, f"cannot read: {exc}", "save it as UTF-8 text")) from None
 
 
 def read_archive(out_dir: Path) -> dict[str, object]:
@@ -256,7 +250,7 @@ def load_cache(path: Path, code: str) -> BuildCache:
     """The build cache at `path`, or an empty one when it is missing, unreadable or stale."""
     try:
         with open(path, "rb") as handle:
-            cache = pickle.load(handle)  # noqa: S301 - our own file, in the project's .cache/
+            cache = pickle.load(handle)
         if isinstance(cache, BuildCache) and cache.code == code:
             return cache
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):

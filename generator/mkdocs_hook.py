@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ def _pin_build_date(dumps_dir: Path) -> None:
         return  # the build itself reports what is wrong with the dumps
     latest = max((d for d in days if d), default=None)
     if latest is not None:
-        moment = datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc)
+        moment = datetime(latest.year, latest.month, latest.day, tzinfo=UTC)
         _pinned["epoch"] = os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
 
 
@@ -124,7 +124,9 @@ def on_post_build(config: Any) -> None:
     command += ["--exclude-selectors", ".headerlink, .digest-lookup"]  # permalinks and look-up links are not content
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise PluginError(f"Error: pagefind failed to index {config.site_dir}: {done.stderr.strip() or done.stdout.strip()}")
+        raise PluginError(
+            f"Error: pagefind failed to index {config.site_dir}: {done.stderr.strip() or done.stdout.strip()}"
+        )
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

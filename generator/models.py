@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from datetime import date
 
 
 @dataclass(frozen=True)
@@ -11,7 +11,7 @@ class DumpFile:
     """One dump as read from disk: its file name, its day (from the name) and raw bytes."""
 
     name: str  # e.g. "2026-06-10.txt"; shown in errors as dumps/<name>
-    day: date
+    day: dt.date
     data: bytes
     display_path: str = ""  # what errors call it, e.g. "dumps/2026-06-10.txt"
 
@@ -25,21 +25,21 @@ class Entry:
     """One paper sighting as parsed from one dump."""
 
     dump: str  # dump file name
-    date: date  # the dump's day
+    date: dt.date  # the dump's day
     position: int  # 1-based position of the entry in its dump
     line: int  # 1-based line number of the entry's title
     title: str
     abstract: str
     authors_count: int | None = None
     organization: str | None = None
-    published: date | None = None
+    published: dt.date | None = None
     upvotes: int | None = None
 
 
 @dataclass(frozen=True)
 class Sighting:
     dump: str
-    date: date
+    date: dt.date
     position: int
     line: int
 
@@ -51,9 +51,9 @@ class Paper:
     id: str
     title: str
     abstract: str
-    first_seen: date
-    last_seen: date
-    published: date | None
+    first_seen: dt.date
+    last_seen: dt.date
+    published: dt.date | None
     authors_count: int | None
     organization: str | None
     upvotes: int | None
@@ -65,5 +65,5 @@ class Paper:
         return self.themes[0] if self.themes else None
 
     @property
-    def days_seen(self) -> tuple[date, ...]:
+    def days_seen(self) -> tuple[dt.date, ...]:
         return tuple(sorted({s.date for s in self.sightings}))

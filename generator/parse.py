@@ -22,19 +22,14 @@ from .errors import DumpError, Warning_
 from .models import DumpFile, Entry
 
 MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
 }
 _MONTH_RE = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # "May 25, 2025 2", "Jan 14 2", "Jun 10"
 DATE_RE = re.compile(rf"^{_MONTH_RE}\s+(\d{{1,2}})(?:\s*,\s*(\d{{4}}))?(?:\s+(\d{{1,7}}))?$", re.I)
 AUTHORS_RE = re.compile(r"^•\s*(\d{1,5})\s+authors?$", re.I)
 DOT_LINE = "·"
-HEADER_NOISE = re.compile(
-    r"^(new|subscribe|daily papers|get trending papers\b.*|by\s?ak\b.*)$", re.I
-)
+HEADER_NOISE = re.compile(r"^(new|subscribe|daily papers|get trending papers\b.*|by\s?ak\b.*)$", re.I)
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
 # Characters that are whitespace in a dump but not for str.split() in every case.
 _SPACE_TRANSLATION = {ord(c): " " for c in "\t\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2009\u200a"}
@@ -66,9 +61,7 @@ def decode(dump: DumpFile) -> tuple[str, list[Warning_]]:
     if not data.strip():
         raise DumpError(dump.path, 1, "the dump is empty", "delete it or put the day's listing in it")
     if b"\x00" in data[:65536]:
-        raise DumpError(
-            dump.path, 1, "the dump is not text (it holds NUL bytes)", "replace it with the text dump"
-        )
+        raise DumpError(dump.path, 1, "the dump is not text (it holds NUL bytes)", "replace it with the text dump")
     # Without the BOM, so that error offsets (and so line numbers) and the cp1252 text match the file.
     body = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -91,9 +84,7 @@ def decode(dump: DumpFile) -> tuple[str, list[Warning_]]:
             "the dump is neither UTF-8 nor cp1252 text",
             "save it as UTF-8 and add it again",
         ) from None
-    warning = Warning_(
-        dump.path, bad_line, "not valid UTF-8; read as cp1252", "save the dump as UTF-8"
-    )
+    warning = Warning_(dump.path, bad_line, "not valid UTF-8; read as cp1252", "save the dump as UTF-8")
     return text, [warning]
 
 
@@ -217,9 +208,7 @@ def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
     text, warnings = decode(dump)
     body, _ = _strip_header(_lines(text))
     if not any(line.text for line in body):
-        raise DumpError(
-            dump.path, 1, "the dump holds only a header, no papers", "check that the copy is complete"
-        )
+        raise DumpError(dump.path, 1, "the dump holds only a header, no papers", "check that the copy is complete")
     units: list[_Unit] = []
     paragraphs = _paragraphs(body)
     # Format B: runs of unwrapped title and abstract lines. Then every multi-line paragraph is
@@ -236,9 +225,7 @@ def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
     entries, more = _assemble(units, dump)
     warnings.extend(more)
     if not entries:
-        raise DumpError(
-            dump.path, 1, "no paper entries found", "check that this is a Daily Papers listing"
-        )
+        raise DumpError(dump.path, 1, "no paper entries found", "check that this is a Daily Papers listing")
     return entries, warnings
 
 
@@ -275,14 +262,17 @@ def _units_lines(body: list[_Line], dump: DumpFile) -> list[_Unit]:
         if _is_meta_line(line.text):
             block = [line.text]
             j = i + 1
-            while j < len(body) and j <= i + 2 and (
-                body[j].text == DOT_LINE or DATE_RE.match(body[j].text)
-            ):
+            while j < len(body) and j <= i + 2 and (body[j].text == DOT_LINE or DATE_RE.match(body[j].text)):
                 block.append(body[j].text)
                 j += 1
             # An organisation line before the "·" follows an abstract and reads like a name.
             org = units[-1] if line.text == DOT_LINE and len(units) >= 2 else None
-            if org is not None and org[0] == "text" and units[-2][0] == "text" and not _looks_like_abstract(str(org[2])):
+            if (
+                org is not None
+                and org[0] == "text"
+                and units[-2][0] == "text"
+                and not _looks_like_abstract(str(org[2]))
+            ):
                 block.insert(0, str(org[2]))
             else:
                 org = None
@@ -341,9 +331,7 @@ def _assemble(units: list[_Unit], dump: DumpFile) -> tuple[list[Entry], list[War
     for index, (kind, number, value) in enumerate(units):
         if kind == "meta":
             if pending is None or pending["meta"] is not None:
-                warnings.append(
-                    Warning_(dump.path, number, "metadata with no title", "ignored")
-                )
+                warnings.append(Warning_(dump.path, number, "metadata with no title", "ignored"))
                 continue
             pending["meta"] = value
             flush()

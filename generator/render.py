@@ -50,7 +50,7 @@ def month_label(value: date) -> str:
 
 
 def meta_line(paper: Paper) -> str:
-    """"4 authors · published 12 May 2026 · 2 upvotes" (only the parts that are known)."""
+    """ "4 authors · published 12 May 2026 · 2 upvotes" (only the parts that are known)."""
     parts = []
     if paper.authors_count is not None:
         parts.append(f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}")
@@ -141,9 +141,14 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        md=md_text, long_date=long_date, nowrap=lambda s: str(s).replace(" ", "\u00a0"), month_label=month_label, meta=meta_line, lookup=lookup_links,
+        md=md_text,
+        long_date=long_date,
+        nowrap=lambda s: str(s).replace(" ", "\u00a0"),  # a date in a list or table stays on one line
+        month_label=month_label,
+        meta=meta_line,
+        lookup=lookup_links,
         yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
-    )  # fmt: skip
+    )
     env.globals["paper_block"] = paper_block
     return env
 
@@ -229,9 +234,7 @@ def render_site(
                 out[f"themes/{view.id}/{month:%Y-%m}.md"] = env.get_template("theme_month.md.j2").render(
                     common, theme=view, month=month, papers=ps
                 )
-        out[f"themes/{view.id}/index.md"] = env.get_template("theme.md.j2").render(
-            common, theme=view, shown=shown
-        )
+        out[f"themes/{view.id}/index.md"] = env.get_template("theme.md.j2").render(common, theme=view, shown=shown)
     out["themes/index.md"] = env.get_template("themes.md.j2").render(common)
     # The archive page lists the latest year's days; every year has a page of its own, so no
     # page grows without bound.

@@ -26,7 +26,10 @@ def seed_dumps() -> list[DumpFile]:
     return [dump_file(p.read_bytes(), p.name) for p in sorted(DUMPS.glob("*.txt"))]
 
 
-HEADER_A = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\nJun 10\n\n"
+HEADER_A = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+    "byAK and the research community\n\nJun 10\n\n"
+)
 HEADER_B = "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\nSubscribe"
 
 

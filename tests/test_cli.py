@@ -44,8 +44,17 @@ def test_build_then_check_accounts_for_all_472_sightings_of_431_papers(seeded):
     papers = archive["papers"]
     assert len(papers) == 431
     assert set(papers[0]) == {
-        "id", "title", "abstract", "first_seen", "last_seen", "published", "authors_count",
-        "organization", "upvotes", "themes", "sightings",
+        "id",
+        "title",
+        "abstract",
+        "first_seen",
+        "last_seen",
+        "published",
+        "authors_count",
+        "organization",
+        "upvotes",
+        "themes",
+        "sightings",
     }
     keys = [(-int(p["first_seen"].replace("-", "")), p["id"]) for p in papers]
     assert keys == sorted(keys)
@@ -100,7 +109,9 @@ def test_misnamed_file_in_dumps_is_an_error_naming_it(seeded):
 
 def test_second_dump_of_a_day_is_merged_into_that_day(project):
     (project / "dumps/2026-06-10.txt").write_text(HEADER_A + entry_a("Paper One", ABSTRACT))
-    (project / "dumps/2026-06-10-evening.txt").write_text(HEADER_A + entry_a("Paper Two", ABSTRACT.replace("thing", "other thing")))
+    (project / "dumps/2026-06-10-evening.txt").write_text(
+        HEADER_A + entry_a("Paper Two", ABSTRACT.replace("thing", "other thing"))
+    )
     run(project, "build")
     papers = json.loads((project / "docs/data/papers.json").read_text())["papers"]
     assert sorted(p["sightings"][0]["dump"] for p in papers) == ["2026-06-10-evening.txt", "2026-06-10.txt"]
@@ -170,7 +181,9 @@ def _commands(group, prefix=()):
             yield from _commands(command, (*prefix, name))
 
 
-@pytest.mark.parametrize(("path", "command"), list(_commands(main)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    ("path", "command"), list(_commands(main)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
 def test_every_command_has_help_and_is_in_the_readme(path, command):
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0 and command.help and "Usage:" in result.output

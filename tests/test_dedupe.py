@@ -45,17 +45,35 @@ def merged(a: Entry, b: Entry) -> bool:
         pytest.param({"title": TITLE.upper()}, id="letter-case"),
         pytest.param({"title": "Do  Large Language\tModels Reproduce Human Cognitive Effects ?"}, id="whitespace"),
         pytest.param({"title": "Do Large-Language Models Reproduce Human Cognitive Effects!"}, id="punctuation"),
-        pytest.param({"title": "Do Large Language Models Reproduce Human \u201cCognitive\u201d Effects\u2014?"}, id="unicode-quotes-dashes"),
+        pytest.param(
+            {"title": "Do Large Language Models Reproduce Human \u201cCognitive\u201d Effects\u2014?"},
+            id="unicode-quotes-dashes",
+        ),
         pytest.param({"title": "Do Large Language Models Reproduce Human Cognitive E\ufb00ects?"}, id="ligature"),
-        pytest.param({"title": "Do Large Language Models Reproduce Human Cognitive Effects &amp; More?".replace(" &amp; More", "")}, id="plain"),
-        pytest.param({"abstract": ABSTRACT.replace("behavioural", "behavioural &amp; social")}, id="html-entity-abstract"),
+        pytest.param(
+            {
+                "title": "Do Large Language Models Reproduce Human Cognitive Effects &amp; More?".replace(
+                    " &amp; More", ""
+                )
+            },
+            id="plain",
+        ),
+        pytest.param(
+            {"abstract": ABSTRACT.replace("behavioural", "behavioural &amp; social")}, id="html-entity-abstract"
+        ),
         pytest.param({"title": "Do Large Langauge Models Reproduce Human Cognitive Effects?"}, id="title-typo"),
         pytest.param({"abstract": ABSTRACT.replace("psychology", "psycholgy")}, id="abstract-typo"),
         pytest.param({"abstract": ABSTRACT[:150]}, id="truncated-abstract"),
         pytest.param({"abstract": ABSTRACT[:180].rstrip() + "\u2026"}, id="ellipsised-abstract"),
         pytest.param({"abstract": ABSTRACT[:180].rstrip() + " ..."}, id="dots-abstract"),
-        pytest.param({"title": "Can LLMs Stand In for Human Participants? Classic Effects Revisited"}, id="retitled-same-abstract"),
-        pytest.param({"title": "Do Large Langauge Models Reproduce Human Cognitive Effects?", "abstract": ABSTRACT[:200] + "…"}, id="typo-and-truncated"),
+        pytest.param(
+            {"title": "Can LLMs Stand In for Human Participants? Classic Effects Revisited"},
+            id="retitled-same-abstract",
+        ),
+        pytest.param(
+            {"title": "Do Large Langauge Models Reproduce Human Cognitive Effects?", "abstract": ABSTRACT[:200] + "…"},
+            id="typo-and-truncated",
+        ),
     ],
 )
 def test_same_paper_despite(variant):
@@ -82,15 +100,17 @@ def test_html_entities_in_title_merge():
             entry(title="Emergent Abilities of Language Models, Part III"),
             id="roman-part",
         ),
-        pytest.param(
-            entry(title="Benchmarking Agents v2"), entry(title="Benchmarking Agents v3"), id="version-token"
-        ),
+        pytest.param(entry(title="Benchmarking Agents v2"), entry(title="Benchmarking Agents v3"), id="version-token"),
         pytest.param(
             entry(title="Emergent Abilities of Language Models, Part II", abstract=ABSTRACT),
             entry(title="Emergent Abilities of Language Models, Part III", abstract=OTHER_ABSTRACT),
             id="roman-part-different-abstract",
         ),
-        pytest.param(entry(title="A Survey of Agents"), entry(title="A Survey of Agents", abstract=ABSTRACT[:40]), id="short-prefix-is-not-enough"),
+        pytest.param(
+            entry(title="A Survey of Agents"),
+            entry(title="A Survey of Agents", abstract=ABSTRACT[:40]),
+            id="short-prefix-is-not-enough",
+        ),
     ],
 )
 def test_different_papers_even_though(a, b):
@@ -98,7 +118,9 @@ def test_different_papers_even_though(a, b):
 
 
 def test_normalize_folds_variants():
-    assert normalize("Caf\u00e9 \u201cQuoted\u201d \u2014 E\ufb00ect &amp; co") == normalize('cafe "quoted" - effect & CO')
+    assert normalize("Caf\u00e9 \u201cQuoted\u201d \u2014 E\ufb00ect &amp; co") == normalize(
+        'cafe "quoted" - effect & CO'
+    )
 
 
 def test_seed_dumps_give_431_papers_from_472_sightings():
@@ -111,7 +133,14 @@ def test_seed_dumps_give_431_papers_from_472_sightings():
 
 def test_merged_paper_keeps_most_complete_text_latest_metadata_and_every_sighting():
     a = entry(abstract=ABSTRACT[:150] + "…", upvotes=2, authors_count=4, published=date(2026, 5, 1))
-    b = replace(entry(position=7), date=date(2026, 6, 12), dump="2026-06-12.txt", upvotes=9, authors_count=4, published=date(2026, 5, 1))
+    b = replace(
+        entry(position=7),
+        date=date(2026, 6, 12),
+        dump="2026-06-12.txt",
+        upvotes=9,
+        authors_count=4,
+        published=date(2026, 5, 1),
+    )
     c = replace(entry(abstract=ABSTRACT[:100]), date=date(2026, 6, 14), dump="2026-06-14.txt")  # no metadata
     (paper,) = dedupe([c, b, a])
     assert paper.abstract == ABSTRACT
@@ -122,7 +151,9 @@ def test_merged_paper_keeps_most_complete_text_latest_metadata_and_every_sightin
 def test_id_is_slug_plus_hash_and_never_changes_when_later_dumps_arrive():
     (first,) = dedupe([entry()])
     assert first.id.startswith("do-large-language-models-reproduce-human") and len(first.id.rsplit("-", 1)[1]) == 8
-    later = replace(entry(title="Can LLMs Stand In for Human Participants?"), date=date(2026, 7, 1), dump="2026-07-01.txt")
+    later = replace(
+        entry(title="Can LLMs Stand In for Human Participants?"), date=date(2026, 7, 1), dump="2026-07-01.txt"
+    )
     (again,) = dedupe([entry(), later])
     assert again.id == first.id and again.title == later.title
 
@@ -150,7 +181,13 @@ def test_dedupe_is_order_independent_idempotent_and_loses_nothing(rnd: random.Ra
     sample = rnd.sample(SEED_ENTRIES, size)
     # Perturbed re-sightings on a later day, as a later dump would bring them.
     extra = [
-        replace(e, title=e.title.upper(), abstract=e.abstract[: len(e.abstract) // 2] + "…", date=date(2026, 12, 1), dump="2026-12-01.txt")
+        replace(
+            e,
+            title=e.title.upper(),
+            abstract=e.abstract[: len(e.abstract) // 2] + "…",
+            date=date(2026, 12, 1),
+            dump="2026-12-01.txt",
+        )
         for e in sample[: size // 4]
     ]
     entries = sample + extra

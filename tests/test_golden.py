@@ -32,7 +32,11 @@ def test_generated_tree_matches_golden():
         if files[rel] != expected[rel]:
             diff = "\n".join(
                 difflib.unified_diff(
-                    expected[rel].decode().splitlines(), files[rel].decode().splitlines(), f"golden/{rel}", rel, lineterm=""
+                    expected[rel].decode().splitlines(),
+                    files[rel].decode().splitlines(),
+                    f"golden/{rel}",
+                    rel,
+                    lineterm="",
                 )
             )
             raise AssertionError(f"{rel} differs from tests/golden (run `make golden` if intended):\n{diff[:4000]}")

@@ -41,7 +41,10 @@ def test_format_a_reads_title_abstract_and_metadata_with_line_numbers():
     entries, _ = parse_dump(dump_file(text))
     first, second = entries
     assert (first.title, first.abstract, first.authors_count, first.published) == (
-        "First Paper", ABSTRACT, 3, date(2026, 5, 12),
+        "First Paper",
+        ABSTRACT,
+        3,
+        date(2026, 5, 12),
     )
     assert (first.line, second.line) == (13, 21)
     assert text.splitlines()[first.line - 1] == "First Paper"
@@ -53,12 +56,17 @@ def test_organisation_line_and_upvotes():
     entries, _ = parse_dump(dump_file(HEADER_A + entry_a("Org Paper", ABSTRACT, meta)))
     (e,) = entries
     assert (e.organization, e.authors_count, e.published, e.upvotes) == (
-        "KoreaUniversity Korea University", None, date(2025, 11, 25), 2,
+        "KoreaUniversity Korea University",
+        None,
+        date(2025, 11, 25),
+        2,
     )
 
 
 def test_date_without_year_is_latest_not_after_the_dump_and_may_carry_upvotes():
-    entries, _ = parse_dump(dump_file(HEADER_A + entry_a("P", ABSTRACT, "  • 2 authors\n·\nJan 14 2"), "2026-06-10.txt"))
+    entries, _ = parse_dump(
+        dump_file(HEADER_A + entry_a("P", ABSTRACT, "  • 2 authors\n·\nJan 14 2"), "2026-06-10.txt")
+    )
     assert (entries[0].published, entries[0].upvotes) == (date(2026, 1, 14), 2)
     entries, _ = parse_dump(dump_file(HEADER_A + entry_a("P", ABSTRACT, "  • 2 authors\n·\nDec 4"), "2026-06-10.txt"))
     assert entries[0].published == date(2025, 12, 4)
@@ -179,7 +187,9 @@ def test_format_b_survives_a_stray_blank_line_and_a_short_last_entry():
     text = HEADER_B + "Alpha Title\n" + LONG + "\nBeta Title\n" + LONG + "\n\nGamma Title\nA short abstract.\n"
     entries, warnings = parse_dump(dump_file(text))
     assert [(e.title, e.abstract) for e in entries] == [
-        ("Alpha Title", LONG), ("Beta Title", LONG), ("Gamma Title", "A short abstract."),
+        ("Alpha Title", LONG),
+        ("Beta Title", LONG),
+        ("Gamma Title", "A short abstract."),
     ]
     assert warnings == []
 
@@ -188,11 +198,15 @@ def test_format_b_with_an_organisation_metadata_block():
     text = HEADER_B + "Alpha Title\n" + LONG + "\nSakanaAI Sakana AI\n·\nMar 3, 2026 7\nBeta Title\n" + LONG + "\n"
     entries, _ = parse_dump(dump_file(text))
     assert [(e.title, e.organization, e.upvotes) for e in entries] == [
-        ("Alpha Title", "SakanaAI Sakana AI", 7), ("Beta Title", None, None),
+        ("Alpha Title", "SakanaAI Sakana AI", 7),
+        ("Beta Title", None, None),
     ]
 
 
 def test_format_a_entry_without_its_blank_lines():
     text = HEADER_A + "Glued Title\n" + LONG + "\n  • 2 authors\n·\nMay 3\n\n" + entry_a("Next", ABSTRACT)
     entries, _ = parse_dump(dump_file(text))
-    assert [(e.title, e.abstract, e.authors_count) for e in entries] == [("Glued Title", LONG, 2), ("Next", ABSTRACT, 3)]
+    assert [(e.title, e.abstract, e.authors_count) for e in entries] == [
+        ("Glued Title", LONG, 2),
+        ("Next", ABSTRACT, 3),
+    ]

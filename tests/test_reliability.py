@@ -110,7 +110,17 @@ def test_same_dumps_give_byte_identical_output_whatever_the_environment(project,
     env_a = dict(base, TZ="UTC", LC_ALL="C.UTF-8", PYTHONHASHSEED="1")
     env_b = dict(base, TZ="Pacific/Kiritimati", LC_ALL="C", LANG="de_DE.UTF-8", PYTHONHASHSEED="4242")
     _digest("build", cwd=project, env=env_a)
-    _digest("build", "--dumps", str(second / "dumps"), "--out", str(second / "docs"), "--config", str(second / "mkdocs.yml"), cwd=tmp_path, env=env_b)
+    _digest(
+        "build",
+        "--dumps",
+        str(second / "dumps"),
+        "--out",
+        str(second / "docs"),
+        "--config",
+        str(second / "mkdocs.yml"),
+        cwd=tmp_path,
+        env=env_b,
+    )
     a, b = tree(project / "docs"), tree(second / "docs")
     assert a.keys() == b.keys() and len(a) > 40
     assert [k for k in a if a[k] != b[k]] == []
@@ -129,7 +139,9 @@ def test_a_failed_site_build_leaves_site_untouched(project):
     _digest("site", cwd=project, env=env)
     before = tree(project / "site")
     (project / "docs" / "about.md").write_text("[broken](missing-page.md)\n")  # a strict-mode warning
-    done = subprocess.run([sys.executable, "-m", "generator", "site"], cwd=project, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "site"], cwd=project, env=env, capture_output=True, text=True
+    )
     assert done.returncode == 1
     assert "Error: mkdocs.yml: mkdocs build --strict failed" in done.stderr
     assert "Traceback" not in done.stderr
@@ -153,7 +165,12 @@ def test_a_warm_cache_gives_the_same_output_as_a_cold_build(project):
     assert warm.cache is not None and warm.cache.hits == 5 and warm.cache.misses == 0
     assert warm.files == cold.files == first.files
     # A dump whose bytes change under the same name is parsed again, never taken from the cache.
-    changed = [d if d.name != "2026-06-10.txt" else type(d)(d.name, d.day, d.data.replace(b"Creativity", b"Originality"), d.path) for d in dumps]
+    changed = [
+        d
+        if d.name != "2026-06-10.txt"
+        else type(d)(d.name, d.day, d.data.replace(b"Creativity", b"Originality"), d.path)
+        for d in dumps
+    ]
     again = build(changed, config, loader, cache=warm.cache)
     assert again.files == build(changed, config, loader).files
     assert again.cache is not None and again.cache.misses == 1

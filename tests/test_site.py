@@ -73,7 +73,11 @@ def test_day_page_sections_follow_the_taxonomy_and_form_the_toc(site):
     assert themed == sorted(themed, key=taxonomy.index) and themed
     toc = [a.get("href") for a in page.cssselect("nav.md-nav--secondary a")]
     assert [f"#{h}" for h in headings] == toc
-    counts = sum(int(h.text_content().rsplit("(", 1)[1].split(")")[0]) for h in page.cssselect("article h2[id]") if h.get("id") in taxonomy)
+    counts = sum(
+        int(h.text_content().rsplit("(", 1)[1].split(")")[0])
+        for h in page.cssselect("article h2[id]")
+        if h.get("id") in taxonomy
+    )
     assert counts == sum(1 for p in papers(site) if p["first_seen"] == "2026-06-10")
 
 
@@ -112,7 +116,10 @@ def test_every_page_advertises_the_feeds_and_makes_no_external_request(site):
         doc = lxml.html.fromstring(path.read_bytes())
         alternates = {link.get("type") for link in doc.cssselect('head link[rel="alternate"]')}
         assert {"application/rss+xml", "application/atom+xml", "application/feed+json"} <= alternates, path
-        for element in doc.xpath("//script[@src] | //link[@href][not(@rel='alternate') and not(@rel='canonical')] | //img[@src] | //iframe | //source"):
+        for element in doc.xpath(
+            "//script[@src] | //link[@href][not(@rel='alternate') and not(@rel='canonical')]"
+            " | //img[@src] | //iframe | //source"
+        ):
             url = element.get("src") or element.get("href")
             assert not url.startswith(("http:", "https:", "//")), (path, url)
         assert "fonts.googleapis" not in path.read_text()
