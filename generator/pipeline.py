@@ -8,8 +8,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -24,7 +28,7 @@ from .feeds import feed_links, render_feeds
 from .models import DumpFile, Entry, Paper, Sighting
 from .parse import parse_dump
 from .render import render_site
-from .themes import assign, assign_papers
+from .themes import ThemeConfig, assign
 
 ARCHIVE_PATH = "data/papers.json"
 # Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
@@ -111,30 +115,33 @@ def parse_all(
     return entries, warnings
 
 
+def _archive_row(p: Paper) -> bytes:
+    row = {
+        "id": p.id,
+        "title": p.title,
+        "abstract": p.abstract,
+        "first_seen": p.first_seen.isoformat(),
+        "last_seen": p.last_seen.isoformat(),
+        "published": p.published.isoformat() if p.published else None,
+        "authors_count": p.authors_count,
+        "organization": p.organization,
+        "upvotes": p.upvotes,
+        "themes": list(p.themes),
+        "sightings": [
+            {"dump": s.dump, "date": s.date.isoformat(), "position": s.position, "line": s.line} for s in p.sightings
+        ],
+    }
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def archive_json(papers: Sequence[Paper]) -> bytes:
-    """The machine-readable archive: newest first_seen first, then by id; missing values null."""
-    rows = [
-        {
-            "id": p.id,
-            "title": p.title,
-            "abstract": p.abstract,
-            "first_seen": p.first_seen.isoformat(),
-            "last_seen": p.last_seen.isoformat(),
-            "published": p.published.isoformat() if p.published else None,
-            "authors_count": p.authors_count,
-            "organization": p.organization,
-            "upvotes": p.upvotes,
-            "themes": list(p.themes),
-            "sightings": [
-                {"dump": s.dump, "date": s.date.isoformat(), "position": s.position, "line": s.line}
-                for s in p.sightings
-            ],
-        }
-        for p in sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
-    ]
-    # One paper per line: readable, diffable, and far smaller and faster than indented JSON.
-    lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
-    return ('{"papers":[\n' + lines + "\n]}\n").encode("utf-8")
+    """The machine-readable archive: newest first_seen first, then by id; missing values null.
+
+    One paper per line: readable, diffable, and far smaller and faster than indented JSON. Rows
+    are encoded one at a time, so a large archive is never held as dicts, text and bytes at once.
+    """
+    ordered = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
+    return b'{"papers":[\n' + b",\n".join(map(_archive_row, ordered)) + b"\n]}\n"
 
 
 @contextmanager
@@ -172,22 +179,44 @@ def build(
         return _build(dumps, config, loader, progress, cache)
 
 
+# Below this many papers to assign, worker processes cost more than they save.
+PARALLEL_MIN_PAPERS = 4000
+
+
+def _assign_texts(job: tuple[ThemeConfig, list[tuple[str, str]]]) -> list[tuple[str, ...]]:
+    config, texts = job
+    return [assign(title, abstract, config).themes for title, abstract in texts]
+
+
+def assign_texts(texts: list[tuple[str, str]], config: ThemeConfig) -> list[tuple[str, ...]]:
+    """Themes for each (title, abstract), in order. Each depends only on its own text, so a large
+    batch is split over the machine's cores; the result is the same either way."""
+    workers = min(os.cpu_count() or 1, 8)
+    # fork is quick and needs no importable __main__; it is only safe with no other threads.
+    if len(texts) < PARALLEL_MIN_PAPERS or workers < 2 or threading.active_count() > 1:
+        return _assign_texts((config, texts))
+    size = -(-len(texts) // (workers * 4))
+    jobs = [(config, texts[i : i + size]) for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [themes for chunk in pool.map(_assign_texts, jobs) for themes in chunk]
+
+
 def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> tuple[list[Paper], set[str]]:
     """Papers with their themes: computed from each paper's own text (or reused), then pins."""
-    if cache is None:
-        assignments = assign_papers(papers, config.themes, config.overrides)
-        return [replace(p, themes=assignments[p.id].themes) for p in papers], set()
-    base = cache._hasher("themes", repr(config.themes))
-    used: set[str] = set()
+    base = cache._hasher("themes", repr(config.themes)) if cache is not None else None
+    keys = [cache._key(p.title, p.abstract, base=base) for p in papers] if cache is not None else []
+    known = cache.themes if cache is not None else {}
+    missing = [i for i, key in enumerate(keys or range(len(papers))) if not keys or key not in known]
+    computed = assign_texts([(papers[i].title, papers[i].abstract) for i in missing], config.themes)
+    themes_of: dict[int, tuple[str, ...]] = dict(zip(missing, computed, strict=True))
+    if cache is not None:
+        for i, themes in themes_of.items():
+            cache.themes[keys[i]] = themes
     result = []
-    for paper in papers:
-        key = cache._key(paper.title, paper.abstract, base=base)
-        used.add(key)
-        themes = cache.themes.get(key)
-        if themes is None:
-            themes = cache.themes[key] = assign(paper.title, paper.abstract, config.themes).themes
+    for i, paper in enumerate(papers):
+        themes = themes_of[i] if i in themes_of else known[keys[i]]
         result.append(replace(paper, themes=config.overrides.get(paper.id) or themes))
-    return result, used
+    return result, set(keys)
 
 
 def _build(

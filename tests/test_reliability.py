@@ -16,7 +16,7 @@ import pytest
 from generator.errors import BuildLockedError
 from generator.files import MANIFEST, build_lock, write_tree
 
-from .conftest import DUMPS, make_project
+from .conftest import DUMPS, ROOT, make_project
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -178,3 +178,31 @@ def test_a_warm_cache_gives_the_same_output_as_a_cold_build(project):
     site.cache_file.parent.mkdir(parents=True, exist_ok=True)
     site.cache_file.write_bytes(b"not a pickle")
     assert load_cache(site.cache_file, code_fingerprint()).parsed == {}
+
+
+def test_parallel_theme_assignment_gives_the_serial_result(monkeypatch):
+    from generator import pipeline
+    from generator.cli import Project
+    from generator.dedupe import dedupe
+    from generator.files import read_dumps
+
+    config = Project(ROOT / "mkdocs.yml").load_config().themes
+    entries, _ = pipeline.parse_all(read_dumps(DUMPS))
+    texts = [(p.title, p.abstract) for p in dedupe(entries)]
+    serial = pipeline.assign_texts(texts, config)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAPERS", 10)
+    calls = []
+    real = pipeline._assign_texts
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _Recording(calls, pipeline.ProcessPoolExecutor))
+    assert pipeline.assign_texts(texts, config) == serial
+    assert calls, "the parallel path did not run"
+    assert real is pipeline._assign_texts
+
+
+class _Recording:
+    def __init__(self, calls, executor):
+        self.calls, self.executor = calls, executor
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(args)
+        return self.executor(*args, **kwargs)
