@@ -28,13 +28,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .config import SiteConfig
 from .models import Paper
+from .render import lookup_links, meta_line
 
 GENERATOR = "digest"
 RSS_PATH = "feeds/rss.xml"
@@ -132,25 +133,17 @@ def paper_link(site: SiteConfig, paper: Paper) -> str:
 def summary_html(paper: Paper) -> str:
     """The item body: meta line, abstract and look-up links, as HTML built from escaped text."""
     parts = []
-    meta = _meta_line(paper)
+    meta = _text(meta_line(paper))  # the day pages' meta line
     if meta:
         parts.append(f"<p>{escape(meta)}</p>")
     for paragraph in _PARAGRAPH_BREAK_RE.split(_text(paper.abstract).strip()):
         if paragraph.strip():
             parts.append(f"<p>{escape(paragraph.strip())}</p>")
-    links = " · ".join(f'<a href="{escape(url)}">{escape(label)}</a>' for label, url in lookup_links(paper.title))
+    links = " · ".join(
+        f'<a href="{escape(url)}">{escape(label)}</a>' for label, url in lookup_links(_text(paper.title))
+    )
     parts.append(f"<p>Look up: {links}</p>")
     return "\n".join(parts)
-
-
-def lookup_links(title: str) -> list[tuple[str, str]]:
-    """(label, URL) of a title search on arXiv, Hugging Face and Semantic Scholar."""
-    query = quote_plus(_text(title))
-    return [
-        ("arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"),
-        ("Hugging Face", f"https://huggingface.co/papers?q={query}"),
-        ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={query}"),
-    ]
 
 
 # --- internals ---------------------------------------------------------------------------------
@@ -272,19 +265,6 @@ def _outline(parent: ET.Element, title: str, xml_url: str, html_url: str) -> Non
     ET.SubElement(
         parent, "outline", type="rss", version="RSS2", text=title, title=title, xmlUrl=xml_url, htmlUrl=html_url
     )
-
-
-def _meta_line(paper: Paper) -> str:
-    bits = []
-    if paper.organization:
-        bits.append(_text(paper.organization).strip())
-    elif paper.authors_count is not None:
-        bits.append(f"{paper.authors_count} author{'' if paper.authors_count == 1 else 's'}")
-    if paper.published is not None:
-        bits.append(f"published {paper.published.isoformat()}")
-    if paper.upvotes is not None:
-        bits.append(f"{paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}")
-    return " · ".join(b for b in bits if b)
 
 
 def _checked_themes(themes: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

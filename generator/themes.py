@@ -416,16 +416,21 @@ def _theme(checker: _Checker, node: yaml.Node, key: str) -> Theme | None:
     return Theme(theme_id, name or theme_id, description, tuple(terms), boost)
 
 
+def _compose(loader: yaml.SafeLoader, path: str) -> yaml.Node | None:
+    """The document's node tree (None when empty); a YAML syntax error names its line."""
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(Problem(path, line, f"not valid YAML: {exc}", "fix the YAML syntax")) from None
+
+
 def parse_theme_config(text: str, path: str = "themes.yml") -> ThemeConfig:
     """Parse and validate themes.yml text; raise ConfigError listing every problem."""
     loader = yaml.SafeLoader(text)
     try:
-        try:
-            root = loader.get_single_node()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise ConfigError(Problem(path, line, f"not valid YAML: {exc}", "fix the YAML syntax")) from None
+        root = _compose(loader, path)
         checker = _Checker(path, loader)
         if root is None:
             raise ConfigError(
@@ -490,12 +495,7 @@ def parse_overrides(text: str, path: str, config: ThemeConfig) -> dict[str, tupl
     """Parse overrides.yml (`paper id: [primary, secondary, ...]`); empty file -> {}."""
     loader = yaml.SafeLoader(text)
     try:
-        try:
-            root = loader.get_single_node()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise ConfigError(Problem(path, line, f"not valid YAML: {exc}", "fix the YAML syntax")) from None
+        root = _compose(loader, path)
         if root is None:
             return {}
         checker = _Checker(path, loader)

@@ -315,7 +315,7 @@ def test_summary_has_meta_line_and_lookup_links_by_title(out: dict[str, bytes]) 
     [body] = [s for s in summary_fragments(out[RSS_PATH]) if "alert" in s]
     tree = lxml.html.fragment_fromstring(body, create_parent="div")
     paragraphs = [p.text_content() for p in tree.findall("p")]
-    assert paragraphs[0] == "3 authors · published 2026-05-01 · 7 upvotes"
+    assert paragraphs[0] == "3 authors · published 1 May 2026 · 7 upvotes"
     links = {a.text: a.get("href") for a in tree.iter("a")}
     assert set(links) == {"arXiv", "Hugging Face", "Semantic Scholar"}
     arxiv = urlsplit(links["arXiv"])
@@ -327,7 +327,7 @@ def test_summary_has_meta_line_and_lookup_links_by_title(out: dict[str, bytes]) 
     assert links["Semantic Scholar"].startswith("https://www.semanticscholar.org/search?")
 
 
-def test_meta_line_prefers_the_organisation_and_skips_what_is_missing() -> None:
+def test_meta_line_shows_what_is_known_and_skips_what_is_missing() -> None:
     bare = paper("x", LAST, authors_count=None, published=None, upvotes=None)
     org = paper("y", LAST, organization="DeepLab", authors_count=1, upvotes=1)
     out = render_feeds([bare, org], [], SITE, LAST)
@@ -336,7 +336,7 @@ def test_meta_line_prefers_the_organisation_and_skips_what_is_missing() -> None:
         k: lxml.html.fragment_fromstring(v, create_parent="div").findall("p")[0].text_content()
         for k, v in bodies.items()
     }
-    assert first["y"] == "DeepLab · published 2026-05-01 · 1 upvote"
+    assert first["y"] == "1 author · DeepLab · published 1 May 2026 · 1 upvote"
     assert first["x"] == "We study things."
 
 
