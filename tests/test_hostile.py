@@ -28,7 +28,7 @@ from generator.cli import main
 from generator.dedupe import dedupe
 from generator.parse import parse_dump
 
-from .conftest import DUMPS, ROOT, dump_file
+from .conftest import DUMPS, ROOT, dump_file, make_project
 
 BAD = ROOT / "tests" / "data" / "bad"
 MANIFEST: dict[str, dict[str, object]] = tomllib.loads((BAD / "manifest.toml").read_text(encoding="utf-8"))
@@ -142,15 +142,7 @@ INJECTED_IDS = {"evil", "x", "abs-evil", "b-evil", "pwned"}
 @pytest.fixture(scope="module")
 def injected_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[tuple[str, str]]]:
     """A project holding only the injection dumps, built by `mkdocs build --strict` (through the hook)."""
-    project = tmp_path_factory.mktemp("injected")
-    for name in ("mkdocs.yml", "themes.yml", "overrides.yml"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, project / name)
-    shutil.copytree(ROOT / "templates", project / "templates")
-    shutil.copytree(ROOT / "generator", project / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns(
-        "days", "themes", "feeds", "data", "index.md", "archive.md", "stats.md", ".digest*"))  # fmt: skip
-    (project / "dumps").mkdir()
+    project = make_project(tmp_path_factory.mktemp("injected"))  # hand-written docs only
     expected: list[tuple[str, str]] = []
     for dump_name, name in INJECTION_DUMPS.items():
         shutil.copy(BAD / name, project / "dumps" / dump_name)
