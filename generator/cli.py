@@ -190,11 +190,7 @@ def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: P
         check_pages(archive, docs, report)
         check_feeds(docs, config.site.site_url, report)
         if site_dir.is_dir():
-            check_site_links(
-                files.read_tree(site_dir, (".html", ".xml", ".json", ".css", ".js", ".svg", ".png", ".ico")),
-                config.site.site_url,
-                report,
-            )
+            check_site_links(files.site_tree(site_dir), config.site.site_url, report)
         counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
         if not report.ok:
             for problem in report.problems:

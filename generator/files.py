@@ -115,6 +115,17 @@ def read_tree(root: Path, suffixes: tuple[str, ...] | None = None) -> dict[str, 
     return tree
 
 
+def site_tree(root: Path) -> dict[str, bytes]:
+    """Every file of a built site: HTML pages with their bytes, other files (only their
+    existence matters to the link check) with empty bytes, so a big search index is not read."""
+    tree: dict[str, bytes] = {}
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            path = Path(dirpath) / name
+            tree[path.relative_to(root).as_posix()] = path.read_bytes() if path.suffix == ".html" else b""
+    return tree
+
+
 @contextlib.contextmanager
 def build_lock(out_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
     """Hold an exclusive lock on `out_dir` for one build; wait up to `wait_s`, then refuse."""

@@ -167,3 +167,11 @@ def test_light_dark_toggle_instant_navigation_and_search_index(site):
     assert '"navigation.instant"' in page
     assert (site / "site/pagefind/pagefind-entry.json").is_file()
     assert (site / "site/search/index.html").is_file()
+
+
+def test_the_archive_is_published_gzipped_and_equal_to_the_one_in_docs(site):
+    import gzip
+
+    published = site / "site/data/papers.json.gz"
+    assert gzip.decompress(published.read_bytes()) == (site / "docs/data/papers.json").read_bytes()
+    assert not (site / "site/data/papers.json").exists()
