@@ -48,7 +48,9 @@ _VERSION_WORDS = {"v", "version", "part", "vol", "volume", "no", "chapter", "pha
 TITLE_TYPO_RATIO = 90.0
 # Abstracts within this ratio are the same abstract (typos, whitespace, entity differences).
 ABSTRACT_SAME_RATIO = 92.0
-# A truncated abstract must keep at least this many characters to vouch for a paper.
+# A truncated abstract must keep at least this many characters to vouch for a paper (when the
+# titles are equal after normalisation / when they differ by a typo).
+MIN_PREFIX_SAME_TITLE = 20
 MIN_PREFIX_CHARS = 60
 # A retitled paper is recognised by its abstract alone only when the abstract is this long.
 MIN_RETITLE_ABSTRACT_CHARS = 200
@@ -147,7 +149,8 @@ def same_paper(a: _Item, b: _Item) -> bool:
     if _titles_agree(a, b):
         if not a.abstract or not b.abstract:
             return a.title == b.title  # nothing else to go on: only an exact title vouches
-        return _abstracts_agree(a, b, MIN_PREFIX_CHARS)
+        # The same title vouches for a short truncated copy; a title with a typo needs more text.
+        return _abstracts_agree(a, b, MIN_PREFIX_SAME_TITLE if a.title == b.title else MIN_PREFIX_CHARS)
     return _abstracts_agree(a, b, MIN_RETITLE_ABSTRACT_CHARS)
 
 

@@ -74,6 +74,7 @@ def merged(a: Entry, b: Entry) -> bool:
             {"title": "Do Large Langauge Models Reproduce Human Cognitive Effects?", "abstract": ABSTRACT[:200] + "…"},
             id="typo-and-truncated",
         ),
+        pytest.param({"abstract": ABSTRACT[:30] + "…"}, id="short-truncated-copy-same-title"),
     ],
 )
 def test_same_paper_despite(variant):
@@ -108,9 +109,10 @@ def test_html_entities_in_title_merge():
         ),
         pytest.param(
             entry(title="A Survey of Agents"),
-            entry(title="A Survey of Agents", abstract=ABSTRACT[:40]),
-            id="short-prefix-is-not-enough",
+            entry(title="A Survey of Agents Revisited", abstract=ABSTRACT[:40]),
+            id="short-prefix-with-another-title",
         ),
+        pytest.param(entry(), entry(abstract=ABSTRACT[:15]), id="too-short-to-vouch"),
     ],
 )
 def test_different_papers_even_though(a, b):
