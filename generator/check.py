@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,24 +103,35 @@ def check_feeds(docs: Mapping[str, bytes], site_url: str, report: Report) -> Non
     }
     items = 0
     for path, data in sorted(docs.items()):
-        if not path.startswith("feeds/") or not path.endswith((".xml", ".json")) or path.endswith("opml.xml"):
+        if not path.startswith("feeds/") or path.endswith(("opml.xml", "sitemap.xml")):
             continue
-        text = data.decode("utf-8", "replace")
-        links = (
-            [item.get("url", "") for item in json.loads(text).get("items", [])]
-            if path.endswith(".json")
-            else re.findall(r"<link>([^<]+)</link>|<link href=\"([^\"]+)\"", text)
-        )
-        for link in links:
-            url = link if isinstance(link, str) else (link[0] or link[1])
+        try:
+            links = _item_links(path, data)
+        except (ValueError, ET.ParseError) as exc:
+            report.problems.append(f"{path}: not a readable feed ({exc}) — run `digest build` again")
+            continue
+        for url in links:
             if not url.startswith(site_url + "days/"):
+                report.problems.append(f"{path}: item link {url} is not a day page of {site_url}")
                 continue
             items += 1
-            rest = url[len(site_url + "days/") :]
-            day, _, anchor = rest.partition("/#")
+            day, _, anchor = url[len(site_url + "days/") :].partition("/#")
             if (day, anchor) not in anchors:
                 report.problems.append(f"{path}: item link {url} has no anchor on its day page")
     report.counts["feed items"] = items
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _item_links(path: str, data: bytes) -> list[str]:
+    """The item links of an RSS, Atom or JSON feed."""
+    if path.endswith(".json"):
+        return [str(item.get("url", "")) for item in json.loads(data).get("items", [])]
+    root = ET.fromstring(data)
+    if root.tag == "rss":
+        return [link.text or "" for link in root.iterfind("channel/item/link")]
+    return [link.get("href", "") for link in root.iterfind(f"{_ATOM}entry/{_ATOM}link")]
 
 
 class _LinkParser(HTMLParser):

@@ -189,3 +189,17 @@ def test_every_command_has_help_and_is_in_the_readme(path, command):
     assert result.exit_code == 0 and command.help and "Usage:" in result.output
     readme = (ROOT / "README.md").read_text()
     assert f"digest {' '.join(path)}" in readme
+
+
+def test_check_fails_when_a_feed_item_points_at_a_missing_anchor_or_a_page_lacks_a_paper(seeded):
+    run(seeded, "build")
+    atom = seeded / "docs/feeds/atom.xml"
+    first_id = json.loads((seeded / "docs/data/papers.json").read_text())["papers"][0]["id"]
+    atom.write_bytes(atom.read_bytes().replace(f"#{first_id}".encode(), b"#no-such-paper", 1))
+    day = seeded / "docs/days/2026-06-10.md"
+    lost = json.loads((seeded / "docs/data/papers.json").read_text())["papers"]
+    lost_id = next(p["id"] for p in lost if p["first_seen"] == "2026-06-10")
+    day.write_text(day.read_text().replace(f'id="{lost_id}"', 'id="renamed"'))
+    result = run(seeded, "check", "--site", "no-site", code=1)
+    assert "feeds/atom.xml: item link https://example.github.io/digest/days/2026-11-20/#no-such-paper" in result.output
+    assert f"days/2026-06-10.md: paper {lost_id} should be there once as new, found on no page" in result.output
