@@ -16,7 +16,7 @@ from datetime import date
 from urllib.parse import quote_plus
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .charts import share_bars, stacked_bars
 from .config import SiteConfig
@@ -73,6 +73,13 @@ def lookup_links(title: str) -> list[tuple[str, str]]:
     ]
 
 
+def _escape(text: str) -> str:
+    """HTML-escape exactly as markupsafe does (same bytes), without a Markup object per value."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    )
+
+
 def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     """One paper on its day page: raw HTML that Markdown leaves alone, every value escaped.
 
@@ -80,24 +87,29 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     of times in a large archive, and this is several times faster than a Jinja macro."""
     lines = [
         '<div class="digest-paper" markdown="0" data-pagefind-body>',
-        f'<h3 id="{escape(paper.id)}">{escape(paper.title)}</h3>',
+        f'<h3 id="{_escape(paper.id)}">{_escape(paper.title)}</h3>',
     ]
     meta = meta_line(paper)
     if meta:
-        lines.append(f'<p class="digest-meta">{escape(meta)}</p>')
+        lines.append(f'<p class="digest-meta">{_escape(meta)}</p>')
     tags = " ".join(
-        f'<a class="digest-tag{" digest-tag--primary" if i == 0 else ""}" href="{up}themes/{escape(t)}/">'
-        f"{escape(theme_names.get(t, t))}</a>"
+        f'<a class="digest-tag{" digest-tag--primary" if i == 0 else ""}" href="{up}themes/{_escape(t)}/">'
+        f"{_escape(theme_names.get(t, t))}</a>"
         for i, t in enumerate(paper.themes)
     )
     lines.append(f'<p class="digest-tags">{tags}</p>')
-    lines.append(f'<p class="digest-abstract">{escape(paper.abstract)}</p>')
+    lines.append(f'<p class="digest-abstract">{_escape(paper.abstract)}</p>')
     lookups = " · ".join(
-        f'<a href="{escape(url)}" rel="noopener">{label}</a>' for label, url in lookup_links(paper.title)
+        f'<a href="{_escape(url)}" rel="noopener">{label}</a>' for label, url in lookup_links(paper.title)
     )
     lines.append(f'<p class="digest-lookup">Look up: {lookups}</p>')
     lines.append("</div>")
     return Markup("\n".join(lines))
+
+
+def paper_link(paper: Paper, up: str) -> Markup:
+    """A Markdown link to a paper's anchor on its day page (theme pages list thousands)."""
+    return Markup(f"[{md_text(paper.title)}]({up}days/{paper.first_seen.isoformat()}.md#{paper.id})")
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,7 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
     )
     env.globals["paper_block"] = paper_block
+    env.globals["paper_link"] = paper_link
     return env
 
 
