@@ -61,9 +61,5 @@ class Paper:
     themes: tuple[str, ...] = field(default=())
 
     @property
-    def primary_theme(self) -> str | None:
-        return self.themes[0] if self.themes else None
-
-    @property
     def days_seen(self) -> tuple[dt.date, ...]:
         return tuple(sorted({s.date for s in self.sightings}))
