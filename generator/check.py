@@ -65,20 +65,29 @@ def check_sightings(entries: Sequence[Entry], archive: Mapping[str, object], rep
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
 
 
+def _day_anchors(docs: Mapping[str, bytes]) -> list[tuple[str, str]]:
+    """(day, paper id) of every paper anchor on the generated day pages."""
+    return [
+        (path[len("days/") : -len(".md")], pid)
+        for path, data in sorted(docs.items())
+        if path.startswith("days/") and path.endswith(".md")
+        for pid in _ID_ATTR.findall(data.decode("utf-8", "replace"))
+    ]
+
+
 def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report: Report) -> None:
     """Each paper: its anchor on exactly one day page (its first day), a link on its theme pages."""
     papers = archive.get("papers")
     if not isinstance(papers, list):
         return
     anchors: dict[str, list[str]] = {}
-    for path, data in docs.items():
-        if path.startswith("days/") and path.endswith(".md"):
-            for pid in _ID_ATTR.findall(data.decode("utf-8", "replace")):
-                anchors.setdefault(pid, []).append(path)
-    theme_text: dict[str, str] = {}
+    for day, pid in _day_anchors(docs):
+        anchors.setdefault(pid, []).append(f"days/{day}.md")
+    theme_pages: dict[str, list[str]] = {}
     for path, data in docs.items():
         if path.startswith("themes/") and path.endswith(".md") and path.count("/") == 2:
-            theme_text[path.split("/")[1]] = theme_text.get(path.split("/")[1], "") + data.decode("utf-8", "replace")
+            theme_pages.setdefault(path.split("/")[1], []).append(data.decode("utf-8", "replace"))
+    theme_text = {theme: "\n".join(pages) for theme, pages in theme_pages.items()}
     for paper in papers:
         pid = paper["id"]
         day_page = f"days/{paper['first_seen']}.md"
@@ -95,12 +104,7 @@ def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report
 
 def check_feeds(docs: Mapping[str, bytes], site_url: str, report: Report) -> None:
     """Every item link in every feed points at a paper anchor that exists on its day page."""
-    anchors = {
-        (path[len("days/") : -len(".md")], pid)
-        for path, data in docs.items()
-        if path.startswith("days/") and path.endswith(".md")
-        for pid in _ID_ATTR.findall(data.decode("utf-8", "replace"))
-    }
+    anchors = set(_day_anchors(docs))
     items = 0
     for path, data in sorted(docs.items()):
         if not path.startswith("feeds/") or path.endswith(("opml.xml", "sitemap.xml")):

@@ -69,8 +69,7 @@ def run_build(
     """Read, build in memory, then write under the lock. Shared by the CLI and the MkDocs hook."""
     config = project.load_config()
     dumps = files.read_dumps(dumps_dir)
-    code = files.code_fingerprint()
-    cache = files.load_cache(project.cache_file, code) if use_cache else None
+    cache = files.load_cache(project.cache_file, files.code_fingerprint()) if use_cache else None
     result = build(dumps, config, project.loader(), progress=progress, cache=cache)
     if strict and result.warnings:
         raise DigestError([w.as_problem() for w in result.warnings])

@@ -52,6 +52,8 @@ class BuildCache:
     themes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    used_parsed: set[str] = field(default_factory=set)  # keys this build looked up
+    used_themes: set[str] = field(default_factory=set)
 
     def _key(self, *parts: str | bytes, base: Any = None) -> str:
         digest = base.copy() if base is not None else self._hasher()
@@ -66,13 +68,14 @@ class BuildCache:
             digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))
         return digest
 
-    def pruned(self, parsed_keys: set[str], theme_keys: set[str]) -> BuildCache:
+    def pruned(self) -> BuildCache:
+        """Only what this build used: the next one starts from it."""
         return BuildCache(
             self.code,
-            {k: v for k, v in self.parsed.items() if k in parsed_keys},
-            {k: v for k, v in self.themes.items() if k in theme_keys},
-            self.hits,
-            self.misses,
+            {k: v for k, v in self.parsed.items() if k in self.used_parsed},
+            {k: v for k, v in self.themes.items() if k in self.used_themes},
+            hits=self.hits,
+            misses=self.misses,
         )
 
 
@@ -95,6 +98,8 @@ def parse_all(
     problems: list[Problem] = []
     for n, dump in enumerate(dumps, 1):
         key = cache._key("parse", dump.name, dump.path, dump.data) if cache else ""
+        if cache:
+            cache.used_parsed.add(key)
         try:
             if cache and key in cache.parsed:
                 found, more = cache.parsed[key]
@@ -202,22 +207,23 @@ def assign_texts(texts: list[tuple[str, str]], config: ThemeConfig) -> list[tupl
         return [themes for chunk in pool.map(_assign_texts, jobs) for themes in chunk]
 
 
-def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> tuple[list[Paper], set[str]]:
+def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> list[Paper]:
     """Papers with their themes: computed from each paper's own text (or reused), then pins."""
-    base = cache._hasher("themes", repr(config.themes)) if cache is not None else None
-    keys = [cache._key(p.title, p.abstract, base=base) for p in papers] if cache is not None else []
-    known = cache.themes if cache is not None else {}
-    missing = [i for i, key in enumerate(keys or range(len(papers))) if not keys or key not in known]
-    computed = assign_texts([(papers[i].title, papers[i].abstract) for i in missing], config.themes)
-    themes_of: dict[int, tuple[str, ...]] = dict(zip(missing, computed, strict=True))
-    if cache is not None:
-        for i, themes in themes_of.items():
+    texts = [(p.title, p.abstract) for p in papers]
+    if cache is None:
+        assigned = assign_texts(texts, config.themes)
+    else:
+        base = cache._hasher("themes", repr(config.themes))
+        keys = [cache._key(title, abstract, base=base) for title, abstract in texts]
+        cache.used_themes.update(keys)
+        missing = [i for i, key in enumerate(keys) if key not in cache.themes]
+        for i, themes in zip(missing, assign_texts([texts[i] for i in missing], config.themes), strict=True):
             cache.themes[keys[i]] = themes
-    result = []
-    for i, paper in enumerate(papers):
-        themes = themes_of[i] if i in themes_of else known[keys[i]]
-        result.append(replace(paper, themes=config.overrides.get(paper.id) or themes))
-    return result, set(keys)
+        assigned = [cache.themes[key] for key in keys]
+    return [
+        replace(paper, themes=config.overrides.get(paper.id) or themes)
+        for paper, themes in zip(papers, assigned, strict=True)
+    ]
 
 
 def _build(
@@ -238,11 +244,12 @@ def _build(
 
     if cache is not None:
         cache.hits = cache.misses = 0  # counted per build
+        cache.used_parsed, cache.used_themes = set(), set()
     entries, warnings = parse_all(dumps, progress, cache)
     lap("parse")
     papers = dedupe(entries)
     lap("dedupe")
-    papers, theme_keys = _themes(papers, config, cache)
+    papers = _themes(papers, config, cache)
     lap("themes")
     _collect_only_new_objects()
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
@@ -261,8 +268,7 @@ def _build(
     files[ARCHIVE_PATH + ".gz"] = gzip.compress(files[ARCHIVE_PATH], compresslevel=1, mtime=0)
     lap("render")
     if cache is not None:
-        parsed_keys = {cache._key("parse", d.name, d.path, d.data) for d in dumps}
-        cache = cache.pruned(parsed_keys, theme_keys)
+        cache = cache.pruned()
     return BuildResult(files, papers, len(entries), warnings, timings, cache)
 
 
