@@ -9,11 +9,12 @@ subprocess so that peak RSS is that process's own (os.wait4 rusage):
 * the generator, stage by stage (read, parse, dedupe, themes, render, write), writing into an
   empty docs folder; and dedupe's scaling: its time on all days over its time on the first fifth;
 * `mkdocs build` with our configuration (its hook regenerates, nothing changes on disk, and
-  indexes with Pagefind when the hook does); Pagefind's own share is timed separately;
+  indexes with Pagefind, one bundle per year, beside the build), cold: no search cache;
 * the same pages built by a plain MkDocs Material configuration (no nav:, no prune, lunr search,
   no hook), capped by --plain-timeout; our build time is printed as a ratio of it;
 * the built site: pages, size, largest HTML page, and what search costs a reader;
-* one more day added: generator time and the files it rewrote (checked against content hashes).
+* one more day added: generator time and the files it rewrote (checked against content hashes),
+  then `mkdocs build` again (only the new day's year is re-indexed for search).
 
 It prints PASS/FAIL per target and ends with one JSON line (the last size's figures).
 """
@@ -384,41 +385,66 @@ def search_cost(site: Path, queries: list[tuple[str, str, str]] | None = None) -
     return {"engine": "none", "initial_kb": 0.0, "query_kb": 0.0, "method": "no search index in site/"}
 
 
-def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[str, Any]:
-    entry = json.loads((pagefind / "pagefind-entry.json").read_text(encoding="utf-8"))
-    initial_files = [pagefind / "pagefind.js", pagefind / "pagefind-entry.json"]
+def _bundles(pagefind: Path) -> list[Path]:
+    """The Pagefind bundles of a site, newest first (bundles.json), or the one bundle."""
+    listing = pagefind / "bundles.json"
+    if listing.is_file():
+        return [pagefind / b for b in json.loads(listing.read_text(encoding="utf-8"))["bundles"]]
+    return [pagefind]
+
+
+def _bundle_meta(bundle: Path) -> tuple[list[Path], Path | None]:
+    """A bundle's files a reader loads before the first query, and its pf_meta."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     languages = entry.get("languages", {})
     lang = max(languages, key=lambda k: languages[k].get("page_count", 0)) if languages else None
+    files = [bundle / "pagefind-entry.json"]
     meta_path = None
     if lang:
         info = languages[lang]
-        initial_files.append(pagefind / f"wasm.{info.get('wasm', lang)}.pagefind")
-        meta_path = pagefind / f"pagefind.{info['hash']}.pf_meta"
-        initial_files.append(meta_path)
-    for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind-worker.js"):
-        initial_files.append(pagefind / name)
+        files.append(bundle / f"wasm.{info.get('wasm', lang)}.pagefind")
+        meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
+        files.append(meta_path)
+    return files, meta_path
+
+
+def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Initial download: the UI and search scripts (once) plus each bundle's entry, WebAssembly
+    and metadata (the UI merges every bundle at start). Per query: in each bundle, the index
+    chunk holding the word, plus the fragments of the first results shown."""
+    bundles = _bundles(pagefind)
+    initial_files = [pagefind / "bundles.json"] if (pagefind / "bundles.json").is_file() else []
+    initial_files += [
+        bundles[0] / n for n in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js")
+    ]
+    metas = []
+    for bundle in bundles:
+        files, meta_path = _bundle_meta(bundle)
+        initial_files += files
+        if meta_path:
+            metas.append((bundle, meta_path))
     present = [f for f in initial_files if f.is_file()]
     initial = sum(f.stat().st_size for f in present)
-    chunks = sorted((pagefind / "index").glob("*.pf_index"), key=lambda p: p.stat().st_size)
-    fragments = sorted((pagefind / "fragment").glob("*.pf_fragment"), key=lambda p: p.stat().st_size)
-    frag_sizes = [f.stat().st_size for f in fragments]
+    chunks = [c for b in bundles for c in (b / "index").glob("*.pf_index")]
+    chunk_sizes = sorted(c.stat().st_size for c in chunks)
+    frag_sizes = sorted(f.stat().st_size for b in bundles for f in (b / "fragment").glob("*.pf_fragment"))
     shown = 5  # the default UI loads the fragments of the first five results
-    estimate = (chunks[-1].stat().st_size if chunks else 0) + shown * (
-        statistics.median(frag_sizes) if frag_sizes else 0
-    )
+    largest_per_bundle = [max((c.stat().st_size for c in (b / "index").glob("*.pf_index")), default=0) for b in bundles]
+    estimate = sum(largest_per_bundle) + shown * (statistics.median(frag_sizes) if frag_sizes else 0)
     result: dict[str, Any] = {
         "engine": "pagefind",
+        "bundles": len(bundles),
         "initial_kb": initial / KB,
-        "initial_files": {f.name: round(f.stat().st_size / KB, 1) for f in present},
+        "initial_files": {f.relative_to(pagefind).as_posix(): round(f.stat().st_size / KB, 1) for f in present},
         "chunks": len(chunks),
-        "largest_chunk_kb": chunks[-1].stat().st_size / KB if chunks else 0.0,
-        "fragments": len(fragments),
+        "largest_chunk_kb": chunk_sizes[-1] / KB if chunk_sizes else 0.0,
+        "fragments": len(frag_sizes),
         "median_fragment_kb": statistics.median(frag_sizes) / KB if frag_sizes else 0.0,
         "largest_fragment_kb": frag_sizes[-1] / KB if frag_sizes else 0.0,
         "estimate_query_kb": estimate / KB,
     }
     try:
-        exact = _pagefind_exact(pagefind, meta_path, queries, shown) if meta_path and queries else None
+        exact = _pagefind_exact(metas, queries, shown) if metas and queries else None
     except Exception as exc:  # the format is Pagefind's private one: fall back to the estimate
         exact = None
         result["exact_error"] = f"{type(exc).__name__}: {exc}"
@@ -426,52 +452,63 @@ def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[
         result.update(exact)
         result["query_kb"] = exact["query_max_kb"]
         result["method"] = (
-            "exact: word -> index chunk by the pf_meta ranges -> pages holding it in that chunk -> "
-            f"their fragments (first {shown}); worst of {len(queries)} distinctive title words"
+            "exact: in each bundle, word -> index chunk(s) by the pf_meta ranges -> pages holding its stem -> "
+            f"their fragments (first {shown} over all bundles); worst of {len(queries)} distinctive title words"
         )
     else:
         result["query_kb"] = estimate / KB
-        result["method"] = f"estimate: largest index chunk + {shown} x median fragment"
+        result["method"] = f"estimate: largest index chunk of each bundle + {shown} x median fragment"
     return result
 
 
-def _pagefind_exact(pagefind: Path, meta_path: Path, queries: list[tuple[str, str, str]], shown: int) -> dict[str, Any]:
-    meta, _ = _cbor(_pagefind_payload(meta_path))
-    pages = meta[1]  # [[fragment hash, word count], ...]
-    chunk_list = meta[2]  # [[from, to, chunk hash], ...]
-    per_query = []
-    found = 0
-    for word, _pid, first_seen in queries:
-        chunk = next((c for c in chunk_list if c[0] <= word <= c[1]), None)
-        if chunk is None:  # the stem sorts before the word; take the chunk whose range starts below it
-            chunk = max((c for c in chunk_list if c[0] <= word), key=lambda c: c[0], default=chunk_list[0])
-        chunk_path = pagefind / "index" / f"{chunk[2]}.pf_index"
+def _lookup(bundle: Path, meta: Any, word: str) -> tuple[Path | None, list[Path]]:
+    """In one bundle: the index chunk that holds `word`'s stem and the fragments of its pages.
+
+    Pagefind stores stems; the stem is the longest stored word that starts `word`. It may sort
+    into another chunk than `word` itself, so every chunk that could hold a prefix is read."""
+    pages, chunk_list = meta[1], meta[2]  # [[fragment hash, word count]], [[from, to, chunk hash]]
+    candidates: dict[str, Path] = {}
+    for end in range(len(word), 2, -1):
+        prefix = word[:end]
+        for low, high, digest in chunk_list:
+            if low <= prefix <= high:
+                candidates.setdefault(digest, bundle / "index" / f"{digest}.pf_index")
+    best, best_chunk = None, None
+    for chunk_path in candidates.values():
         words, _ = _cbor(_pagefind_payload(chunk_path))
         if len(words) == 1 and isinstance(words[0], list) and words[0] and isinstance(words[0][0], list):
             words = words[0]  # [[word entries]]
-        # Pagefind stores stems: take the longest stored word that is a prefix of the query word.
-        matches = [w for w in words if isinstance(w, list) and w and isinstance(w[0], str) and word.startswith(w[0])]
-        best = max(matches, key=lambda w: len(w[0]), default=None)
-        hit_pages = []
-        page = 0
-        for hit in best[1] if best else []:
-            page += hit[0]  # page numbers are stored as deltas from the previous hit's
-            hit_pages.append(page)
-        frag_paths = [pagefind / "fragment" / f"{pages[i][0]}.pf_fragment" for i in hit_pages[:shown]]
-        urls = []
-        for fp in frag_paths:
-            with contextlib.suppress(OSError, ValueError):
-                urls.append(json.loads(_pagefind_payload(fp)).get("url", ""))
-        if any(f"days/{first_seen}" in u for u in urls) or any(
-            f"days/{first_seen}"
-            in json.loads(_pagefind_payload(pagefind / "fragment" / f"{pages[i][0]}.pf_fragment")).get("url", "")
-            for i in hit_pages[shown:]
-        ):
+        for w in words:
+            stem = w[0] if isinstance(w, list) and w and isinstance(w[0], str) else None
+            if stem and word.startswith(stem) and (best is None or len(stem) > len(best[0])):
+                best, best_chunk = w, chunk_path
+    hit_pages, page = [], 0
+    for hit in best[1] if best else []:
+        page += hit[0]  # page numbers are stored as deltas from the previous hit's
+        hit_pages.append(page)
+    return best_chunk, [bundle / "fragment" / f"{pages[i][0]}.pf_fragment" for i in hit_pages]
+
+
+def _fragment_url(path: Path) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        return str(json.loads(_pagefind_payload(path)).get("url", ""))
+    return ""
+
+
+def _pagefind_exact(metas: list[tuple[Path, Path]], queries: list[tuple[str, str, str]], shown: int) -> dict[str, Any]:
+    decoded = [(bundle, _cbor(_pagefind_payload(meta_path))[0]) for bundle, meta_path in metas]
+    per_query = []
+    found = 0
+    for word, _pid, first_seen in queries:
+        size, fragments = 0, []
+        for bundle, meta in decoded:
+            chunk, frags = _lookup(bundle, meta, word)
+            size += chunk.stat().st_size if chunk else 0
+            fragments += frags
+        size += sum(f.stat().st_size for f in fragments[:shown])
+        if any(f"days/{first_seen}/" in _fragment_url(f) for f in fragments):
             found += 1
-        size = chunk_path.stat().st_size + sum(fp.stat().st_size for fp in frag_paths if fp.is_file())
-        per_query.append(
-            {"word": word, "stem": best[0] if best else None, "hits": len(hit_pages), "kb": round(size / KB, 1)}
-        )
+        per_query.append({"word": word, "hits": len(fragments), "kb": round(size / KB, 1)})
     return {
         "queries": per_query,
         "query_max_kb": max(q["kb"] for q in per_query),
@@ -536,6 +573,7 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         "--site-dir",
         str(work / "site"),
     ]
+    mk_next_day = list(mk_command)
     if args.profile:
         mk_command = [PYTHON, "-m", "cProfile", "-o", str(OUT / f"{tag}-mkdocs.prof"), *mk_command[1:]]
     mk = run_child(mk_command, cwd=work, env=env)
@@ -547,13 +585,6 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         print("   ", line[:200])
     if args.profile:
         print(_top_profile(OUT / f"{tag}-mkdocs.prof", 25))
-    pagefind_s = None
-    if (work / "site" / "pagefind").is_dir():
-        # Pagefind's share of the mkdocs build: index the same site again on its own.
-        pf = run_child([PYTHON, "-m", "pagefind_bin", "--site", str(work / "site"), "--silent"], cwd=work)
-        pagefind_s = pf["seconds"]
-        log(f"pagefind alone (same site): {pagefind_s:.1f}s, peak RSS {pf['rss_mb']:.0f} MB")
-
     site = site_stats(work / "site")
     queries = distinctive_words(work / "docs" / "data" / "papers.json")
     search = search_cost(work / "site", queries)
@@ -620,6 +651,13 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         f"unchanged {inc['unchanged']}; written == content-changed: {only_changed}"
     )
 
+    # The site again with that day: the search bundles of years the day did not change come
+    # from the cache (.cache/digest/search/), as in a daily rebuild.
+    mk2 = run_child(mk_next_day, cwd=work, env=env)
+    if mk2["code"] != 0:
+        raise SystemExit(f"mkdocs build (next day) failed ({mk2['code']}):\n{mk2['stderr'][-3000:]}")
+    log(f"mkdocs build with the new day: {mk2['seconds']:.1f}s, peak RSS {mk2['rss_mb']:.0f} MB")
+
     ratio = mk["seconds"] / plain_s if plain_s else None
     figures = {
         "years": years,
@@ -635,11 +673,12 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         "incremental_only_changed": only_changed,
         "mkdocs_s": round(mk["seconds"], 1),
         "mkdocs_rss_mb": round(mk["rss_mb"]),
-        "pagefind_s": round(pagefind_s, 1) if pagefind_s else None,
+        "incremental_mkdocs_s": round(mk2["seconds"], 1),
+        "incremental_mkdocs_rss_mb": round(mk2["rss_mb"]),
         "plain_mkdocs_s": round(plain_s, 1) if plain_s else None,
         "plain_capped": plain_capped,
         "ratio": round(ratio, 3) if ratio else None,
-        "peak_rss_mb": round(max(gen["rss_mb"], mk["rss_mb"], inc["rss_mb"])),
+        "peak_rss_mb": round(max(gen["rss_mb"], mk["rss_mb"], inc["rss_mb"], mk2["rss_mb"])),
         "pages": site["pages"],
         "site_mb": round(site["site_mb"], 1),
         "max_html_kb": round(site["max_html_kb"], 1),
@@ -678,7 +717,8 @@ def print_report(f: dict[str, Any]) -> None:
         ),
         (
             "mkdocs build (ours)",
-            f"{f['mkdocs_s']} s, peak RSS {f['mkdocs_rss_mb']} MB (pagefind alone {f['pagefind_s']} s)",
+            f"{f['mkdocs_s']} s, peak RSS {f['mkdocs_rss_mb']} MB; with the next day "
+            f"{f['incremental_mkdocs_s']} s, peak RSS {f['incremental_mkdocs_rss_mb']} MB",
         ),
         ("plain Material build", plain_text),
         ("ours / plain", ratio_text),

@@ -97,7 +97,7 @@ def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report
                 f"{day_page}: paper {pid} should be there once as new, found on {where or 'no page'}"
             )
         for theme in paper.get("themes", []):
-            if f"#{pid})" not in theme_text.get(theme, ""):
+            if f'.md#{pid}"' not in theme_text.get(theme, ""):
                 report.problems.append(f"themes/{theme}/: paper {pid} is not listed")
     report.counts["day pages"] = sum(1 for p in docs if p.startswith("days/"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
 import subprocess
 import sys
@@ -19,16 +20,16 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
-from generator.cli import Project, format_warnings, run_build
+import generator
+from generator.cli import Project
 from generator.errors import DigestError
 from generator.files import list_dumps
 from generator.parse import day_from_name
+from generator.search import SearchIndex
 
 log = logging.getLogger("mkdocs.hooks.digest")
 # The SOURCE_DATE_EPOCH this hook set (under `mkdocs serve` a new dump may move it on).
 _pinned: dict[str, str] = {}
-# Paper blocks set aside while a page's Markdown is converted, by page.
-_set_aside: dict[str, list[str]] = {}
 
 
 def _dumps_dir(config: Any) -> Path:
@@ -73,60 +74,143 @@ def _pin_build_date(dumps_dir: Path) -> None:
 
 
 def on_pre_build(config: Any) -> None:
-    project = Project(Path(config.config_file_path))
-    try:
-        result, report = run_build(project, _dumps_dir(config), Path(config.docs_dir), strict=False)
-    except DigestError as exc:
-        raise PluginError("\n".join(f"Error: {p}" for p in exc.problems)) from None
-    for line in format_warnings(result.warnings):
-        log.warning(line.removeprefix("Warning: "))
-    log.info(
-        "digest: %d papers, %d files written, %d removed", len(result.papers), len(report.written), len(report.removed)
-    )
+    """Run `digest build` into docs_dir, in a process of its own: a large archive's build holds
+    a gigabyte that MkDocs would otherwise keep for the rest of its own build."""
+    package_root = Path(generator.__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, "-m", "generator", "build", "--dumps", str(_dumps_dir(config))]
+    command += ["--out", str(config.docs_dir), "--config", str(config.config_file_path)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    lines = done.stderr.splitlines()
+    if done.returncode != 0:
+        errors = [line for line in lines if line.startswith("Error: ")] or lines[-20:] or ["Error: digest build failed"]
+        raise PluginError("\n".join(errors))
+    for line in lines:
+        if line.startswith("Warning: "):
+            log.warning(line.removeprefix("Warning: "))
+    log.info("digest: %s", done.stdout.strip())
 
 
-# A paper block on a day page: raw HTML, escaped by the generator, that Markdown must not touch.
-_PAPER_BLOCK = re.compile(r'^<div class="digest-paper"[^\n]*>\n.*?^</div>$', re.M | re.S)
-_PLACEHOLDER = re.compile(r"<p>DIGESTPAPERBLOCK(\d+)</p>")
+# Finished HTML from the generator that Markdown must not touch: a day's papers in a theme, a
+# list of papers. Each is one block however many papers it holds.
+_RAW_BLOCK = re.compile(r'^<(section|ul) class="digest-(?:papers|list)"[^\n]*>\n.*?^</\1>$', re.M | re.S)
+# What stands in for block N while MkDocs works on the page; "!" in dump text always reaches
+# Markdown as a character reference, so no dump can write a placeholder.
+_PLACEHOLDER = re.compile(r"<p>DIGEST!BLOCK!(\d+)</p>")
 _ANCHOR = re.compile(r'<h3 id="([^"]+)"')
+_MD_HREF = re.compile(r'href="([^":#?]+\.md)(#[^"]*)?"')
+# Per page, between on_page_markdown and on_page_content: the anchors inside its blocks.
+_block_anchors: dict[str, set[str]] = {}
+# The build's files, for on_post_page (which is not given them).
+_site_files: dict[str, Any] = {}
+# The search index being built for the current build.
+_search: dict[str, Any] = {}
+
+
+def on_files(files: Any, config: Any) -> Any:
+    _site_files["files"] = files
+    _start_search_index(files, config)
+    return files
+
+
+def _raw_blocks(source: str) -> list[str]:
+    return [m.group(0) for m in _RAW_BLOCK.finditer(source)]
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """Set the paper blocks aside before Markdown runs: they are finished HTML, and parsing
-    thousands of them (twice: MkDocs' anchor scan and md_in_html) was most of a large build."""
-    blocks: list[str] = []
+    """Set the generator's finished HTML aside before Markdown runs.
+
+    Parsing tens of thousands of paper blocks and links (twice: MkDocs' anchor scan and
+    md_in_html) was most of a large build. The blocks are not kept either: MkDocs holds every
+    page's Markdown and HTML until the end of a build, so the pages hold placeholders and
+    on_post_page reads the blocks again from the page's file when it writes the page."""
+    anchors: set[str] = set()
+    count = 0
 
     def set_aside(match: re.Match[str]) -> str:
-        blocks.append(match.group(0))
-        return f"DIGESTPAPERBLOCK{len(blocks) - 1}"
+        nonlocal count
+        anchors.update(_ANCHOR.findall(match.group(0)))
+        count += 1
+        return f"DIGEST!BLOCK!{count - 1}"
 
-    markdown = _PAPER_BLOCK.sub(set_aside, markdown)
-    _set_aside[page.file.src_uri] = blocks
+    markdown = _RAW_BLOCK.sub(set_aside, markdown)
+    _block_anchors[page.file.src_uri] = anchors
     return markdown
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
-    blocks = _set_aside.pop(page.file.src_uri, [])
-    if not blocks:
-        return html
-    html = _PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], html)
     # The anchors inside the blocks, for MkDocs' check of links to them (validation.anchors).
-    page.present_anchor_ids = (page.present_anchor_ids or set()) | {
-        anchor for block in blocks for anchor in _ANCHOR.findall(block)
-    }
+    anchors = _block_anchors.pop(page.file.src_uri, set())
+    if anchors:
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | anchors
     return html
 
 
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Put the blocks back into the finished page, their `.md` links turned into URLs."""
+    if "DIGEST!BLOCK!" not in output:
+        return output
+    blocks = _raw_blocks(page.file.content_string)
+    files = _site_files["files"]
+    targets: dict[str, tuple[str, Any]] = {}  # link -> (URL, the linked page)
+
+    def url(match: re.Match[str]) -> str:
+        link, fragment = match.group(1), match.group(2) or ""
+        if link not in targets:
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), link))
+            found = files.get_file_from_path(path)
+            if found is None:
+                log.warning("Doc file '%s' contains a link to '%s' which is not found", page.file.src_uri, link)
+                targets[link] = (link, None)
+            else:
+                targets[link] = (found.url_relative_to(page.file), found.page)
+        href, linked = targets[link]
+        if fragment and linked is not None and fragment[1:] not in (linked.present_anchor_ids or ()):
+            log.warning(
+                "Doc file '%s' contains a link '%s%s', but there is no such anchor on that page",
+                page.file.src_uri, link, fragment,
+            )  # fmt: skip
+        return f'href="{href}{fragment}"'
+
+    def restore(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n >= len(blocks):
+            raise PluginError(f"Error: {page.file.src_uri} changed while it was being built; build again")
+        return _MD_HREF.sub(url, blocks[n])
+
+    return _PLACEHOLDER.sub(restore, output)
+
+
+def _start_search_index(files: Any, config: Any) -> None:
+    """Start indexing the day pages' papers (generator/search.py) while MkDocs builds the pages."""
+    _stop_search_index()
+    index = SearchIndex(Path(config.config_file_path).parent / ".cache" / "digest" / "search", _language(config))
+    index.start([(f.src_uri, f.dest_uri, Path(f.abs_src_path)) for f in files.documentation_pages()])
+    _search["index"] = index
+
+
+def _language(config: Any) -> str:
+    return str(config.theme.get("language") or "en")
+
+
+def _stop_search_index() -> None:
+    index = _search.pop("index", None)
+    if index is not None:
+        index.cancel()
+
+
 def on_post_build(config: Any) -> None:
-    """Index the built day pages with Pagefind: a chunked static index, so a reader downloads
-    only the small entry files and the few chunks a query needs, however large the archive."""
-    command = [sys.executable, "-m", "pagefind_bin", "--site", str(config.site_dir), "--silent"]
-    command += ["--exclude-selectors", ".headerlink, .digest-lookup"]  # permalinks and look-up links are not content
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise PluginError(
-            f"Error: pagefind failed to index {config.site_dir}: {done.stderr.strip() or done.stdout.strip()}"
-        )
+    index = _search.pop("index", None)
+    if index is None:
+        return
+    try:
+        index.finish(Path(config.site_dir))
+    except RuntimeError as exc:
+        raise PluginError(f"Error: search index: {exc}") from None
+
+
+def on_build_error(error: Exception) -> None:
+    _stop_search_index()
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:

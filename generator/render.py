@@ -31,6 +31,7 @@ MONTH_NAMES = (
 # Dump text only ever lands mid-line (link texts, table cells), so line-start syntax ("- ", "1. ",
 # "> ") cannot trigger; fewer references also keep Markdown's inline pass fast.
 _MD_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()<>&|!#"}
+NBSP = "\u00a0"
 # A theme page lists at most this many papers; older months move to month pages.
 THEME_PAGE_PAPERS = 300
 
@@ -84,7 +85,9 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     """One paper on its day page: raw HTML that Markdown leaves alone, every value escaped.
 
     Written in Python rather than as a template macro: it runs once per paper, tens of thousands
-    of times in a large archive, and this is several times faster than a Jinja macro."""
+    of times in a large archive, and this is several times faster than a Jinja macro. Links name
+    the target's Markdown file (`up` leads from the page's folder to the docs folder); the MkDocs
+    hook turns them into the site's URLs, as MkDocs does for Markdown links."""
     lines = [
         '<div class="digest-paper" markdown="0" data-pagefind-body>',
         f'<h3 id="{_escape(paper.id)}">{_escape(paper.title)}</h3>',
@@ -93,7 +96,7 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     if meta:
         lines.append(f'<p class="digest-meta">{_escape(meta)}</p>')
     tags = " ".join(
-        f'<a class="digest-tag{" digest-tag--primary" if i == 0 else ""}" href="{up}themes/{_escape(t)}/">'
+        f'<a class="digest-tag{" digest-tag--primary" if i == 0 else ""}" href="{up}themes/{_escape(t)}/index.md">'
         f"{_escape(theme_names.get(t, t))}</a>"
         for i, t in enumerate(paper.themes)
     )
@@ -107,9 +110,18 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     return Markup("\n".join(lines))
 
 
-def paper_link(paper: Paper, up: str) -> Markup:
-    """A Markdown link to a paper's anchor on its day page (theme pages list thousands)."""
-    return Markup(f"[{md_text(paper.title)}]({up}days/{paper.first_seen.isoformat()}.md#{paper.id})")
+def paper_list(papers: Sequence[Paper], up: str, before_date: str = "") -> Markup:
+    """Links to papers' anchors on their day pages, each with its first day: raw HTML, like the
+    paper blocks (theme pages list thousands; Markdown's inline pass over them was most of a
+    large build). `before_date` is literal text, e.g. "first seen "."""
+    lines = ['<ul class="digest-list" markdown="0">']
+    lines.extend(
+        f'<li><a href="{up}days/{p.first_seen.isoformat()}.md#{_escape(p.id)}">{_escape(p.title)}</a> '
+        f"<small>{before_date}{long_date(p.first_seen).replace(' ', NBSP)}</small></li>"
+        for p in papers
+    )
+    lines.append("</ul>")
+    return Markup("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -155,14 +167,14 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     env.filters.update(
         md=md_text,
         long_date=long_date,
-        nowrap=lambda s: str(s).replace(" ", "\u00a0"),  # a date in a list or table stays on one line
+        nowrap=lambda s: str(s).replace(" ", NBSP),  # a date in a list or table stays on one line
         month_label=month_label,
         meta=meta_line,
         lookup=lookup_links,
         yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
     )
     env.globals["paper_block"] = paper_block
-    env.globals["paper_link"] = paper_link
+    env.globals["paper_list"] = paper_list
     return env
 
 

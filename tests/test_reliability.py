@@ -206,3 +206,27 @@ class _Recording:
     def __call__(self, *args, **kwargs):
         self.calls.append(args)
         return self.executor(*args, **kwargs)
+
+
+def test_cached_search_bundles_equal_fresh_ones_and_a_new_day_reindexes_only_its_year(project):
+    for path in DUMPS.glob("*.txt"):
+        shutil.copy(path, project / "dumps" / path.name)
+    env = dict(os.environ)
+    cache = project / ".cache" / "digest" / "search"
+    _digest("site", cwd=project, env=env)
+    cold = tree(project / "site")
+    bundles = sorted(p.name for p in cache.iterdir())
+    assert [b[:5] for b in bundles] == ["2025-", "2026-"]
+    _digest("site", cwd=project, env=env)  # every bundle from the cache
+    assert tree(project / "site") == cold
+    assert sorted(p.name for p in cache.iterdir()) == bundles
+    # One more day in 2026: the 2026 bundle is built again, the 2025 one is reused.
+    day = (DUMPS / "2026-11-20.txt").read_text(encoding="utf-8")
+    (project / "dumps" / "2026-11-21.txt").write_text(day.replace("Sparse", "Sparser"), encoding="utf-8")
+    _digest("site", cwd=project, env=env)
+    now = sorted(p.name for p in cache.iterdir())
+    assert now[0] == bundles[0] and now[1] != bundles[1] and now[1].startswith("2026-")
+    warm = tree(project / "site")
+    shutil.rmtree(cache)
+    _digest("site", cwd=project, env=env)
+    assert tree(project / "site") == warm

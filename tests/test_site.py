@@ -165,7 +165,11 @@ def test_light_dark_toggle_instant_navigation_and_search_index(site):
     page = (site / "site/index.html").read_text()
     assert 'data-md-color-scheme="slate"' in page and 'data-md-color-scheme="default"' in page
     assert '"navigation.instant"' in page
-    assert (site / "site/pagefind/pagefind-entry.json").is_file()
+    # One Pagefind bundle per year of dumps, newest first, each a whole index.
+    bundles = json.loads((site / "site/pagefind/bundles.json").read_text())["bundles"]
+    assert bundles == ["2026/", "2025/"]
+    for bundle in bundles:
+        assert (site / "site/pagefind" / bundle / "pagefind-entry.json").is_file()
     assert (site / "site/search/index.html").is_file()
 
 
