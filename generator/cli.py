@@ -8,6 +8,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
-from .pipeline import BuildResult, Progress, build, parse_all
+from .pipeline import Progress, build, parse_all
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -53,8 +54,22 @@ class Project:
     def cache_file(self) -> Path:
         return self.root / ".cache" / "digest" / "build.pickle"
 
+    def stamp_file(self, out_dir: Path) -> Path:
+        return files.stamp_file(self.cache_file.parent, out_dir)
+
     def loader(self) -> jinja2.BaseLoader:
         return jinja2.FileSystemLoader(str(self.root / "templates"))
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build reports: counts and warnings (also for a build that found nothing to do)."""
+
+    entries: int
+    papers: int
+    dumps: int
+    warnings: tuple[Warning_, ...]
+    up_to_date: bool = False
 
 
 def run_build(
@@ -65,19 +80,53 @@ def run_build(
     strict: bool,
     progress: Progress | None = None,
     use_cache: bool = True,
-) -> tuple[BuildResult, files.WriteReport]:
-    """Read, build in memory, then write under the lock. Shared by the CLI and the MkDocs hook."""
+) -> tuple[BuildSummary, files.WriteReport]:
+    """Read, build in memory, then write under the lock. Shared by the CLI and the MkDocs hook.
+
+    When the dumps, the config files, the templates and the generator's code are those of the
+    last build into `out_dir`, and every file it wrote is still as it left it, there is nothing
+    to do (as `make` would say): the build reports the last build's figures and writes nothing.
+    That makes `mkdocs build` after `digest build` (and a `mkdocs serve` rebuild after a page
+    edit) cheap however large the archive."""
     config = project.load_config()
     dumps = files.read_dumps(dumps_dir)
+    stamp = files.build_stamp(project.root, dumps, out_dir)
+    if use_cache:
+        last = files.read_stamp(project.stamp_file(out_dir), out_dir, stamp)
+        if last is not None:
+            summary = BuildSummary(
+                last["entries"], last["papers"], last["dumps"], tuple(Warning_(*w) for w in last["warnings"]), True
+            )
+            if strict and summary.warnings:
+                raise DigestError([w.as_problem() for w in summary.warnings])
+            return summary, files.WriteReport((), (), len(last["files"]))
     cache = files.load_cache(project.cache_file, files.code_fingerprint()) if use_cache else None
     result = build(dumps, config, project.loader(), progress=progress, cache=cache)
     if strict and result.warnings:
         raise DigestError([w.as_problem() for w in result.warnings])
+    summary = BuildSummary(
+        result.entries,
+        len(result.papers),
+        len({s.dump for p in result.papers for s in p.sightings}),
+        tuple(result.warnings),
+    )
     with files.build_lock(out_dir):
         report = files.write_tree(out_dir, result.files)
         if result.cache is not None and result.cache.misses:
             files.save_cache(project.cache_file, result.cache)
-    return result, report
+        files.write_stamp(
+            project.stamp_file(out_dir),
+            out_dir,
+            stamp,
+            result.files,
+            {
+                "entries": summary.entries,
+                "papers": summary.papers,
+                "dumps": summary.dumps,
+                "warnings": [[w.path, w.line, w.what, w.todo] for w in summary.warnings],
+            },
+        )
+    return summary, report
 
 
 def format_warnings(warnings: Sequence[Warning_]) -> list[str]:
@@ -161,10 +210,13 @@ def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: boo
         for line in format_warnings(result.warnings):
             click.echo(line, err=True)
         click.echo(
-            f"{result.entries} sightings of {len(result.papers)} papers from "
-            f"{len({s.dump for p in result.papers for s in p.sightings})} dumps; "
-            f"{len(report.written)} files written, {len(report.removed)} removed, "
-            f"{report.unchanged} unchanged in {files.display(out_dir)}/"
+            f"{result.entries} sightings of {result.papers} papers from {result.dumps} dumps; "
+            + (
+                f"up to date: nothing changed since the last build into {files.display(out_dir)}/"
+                if result.up_to_date
+                else f"{len(report.written)} files written, {len(report.removed)} removed, "
+                f"{report.unchanged} unchanged in {files.display(out_dir)}/"
+            )
         )
 
 

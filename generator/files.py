@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .models import DumpFile
@@ -247,6 +248,67 @@ def _remove_empty_dirs(out_dir: Path, candidates: set[Path]) -> None:
             except OSError:
                 break
             directory = directory.parent
+
+
+def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path) -> str:
+    """A hash of everything a build's output depends on: the generator's code, the config files
+    and templates beside mkdocs.yml, every dump's name and bytes, and where the output goes."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(b"\0" + str(out_dir.resolve()).encode() + b"\0" + os.getcwd().encode())
+    inputs = [root / "mkdocs.yml", root / "themes.yml", root / "overrides.yml"]
+    inputs += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
+    for path in inputs:
+        with contextlib.suppress(OSError):
+            digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for dump in dumps:
+        digest.update(b"\0" + dump.name.encode() + b"\0" + hashlib.sha256(dump.data).digest())
+    return digest.hexdigest()
+
+
+def _stats(out_dir: Path, paths: list[str]) -> dict[str, list[int]]:
+    found = {}
+    for rel in paths:
+        try:
+            st = (out_dir / rel).stat()
+        except OSError:
+            continue
+        found[rel] = [st.st_size, st.st_mtime_ns]
+    return found
+
+
+def stamp_file(cache_dir: Path, out_dir: Path) -> Path:
+    """Where the record of the last build into `out_dir` is kept (one per output folder)."""
+    return cache_dir / f"stamp-{hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]}.json"
+
+
+def write_stamp(
+    path: Path, out_dir: Path, stamp: str, files: Mapping[str, bytes], summary: Mapping[str, object]
+) -> None:
+    """Record what the build just wrote (each file's size and modification time) under `stamp`.
+    Like the cache, a record that cannot be written only makes the next build do the work."""
+    record = {"stamp": stamp, "files": _stats(out_dir, sorted(files)), **summary}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def read_stamp(path: Path, out_dir: Path, stamp: str) -> dict[str, Any] | None:
+    """The last build's record when it was made under `stamp` and every file it wrote is still
+    there, untouched; otherwise None (the build runs)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("stamp") != stamp or not isinstance(record.get("files"), dict):
+        return None
+    if _stats(out_dir, list(record["files"])) != record["files"]:
+        return None
+    return record
 
 
 def code_fingerprint() -> str:

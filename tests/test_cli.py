@@ -77,8 +77,39 @@ def test_second_build_writes_nothing(seeded):
     run(seeded, "build")
     before = {p: p.stat().st_mtime_ns for p in (seeded / "docs").rglob("*") if p.is_file()}
     out = run(seeded, "build").output
+    assert "472 sightings of 431 papers from 5 dumps; up to date: nothing changed" in out
+    assert before == {p: p.stat().st_mtime_ns for p in (seeded / "docs").rglob("*") if p.is_file()}
+    out = run(seeded, "build", "--no-cache").output  # the full build: it finds every file equal
     assert "0 files written, 0 removed" in out
     assert before == {p: p.stat().st_mtime_ns for p in (seeded / "docs").rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("change", ["edit page", "delete page", "edit template", "edit themes", "edit dump"])
+def test_an_up_to_date_build_notices_any_change_to_its_inputs_or_outputs(seeded, change):
+    run(seeded, "build")
+    docs = seeded / "docs"
+    reference = snapshot(docs)
+    if change == "edit page":
+        (docs / "days/2026-06-10.md").write_text("edited by hand\n")
+    elif change == "delete page":
+        (docs / "themes/index.md").unlink()
+    elif change == "edit template":
+        with open(seeded / "templates/day.md.j2", "a") as handle:
+            handle.write("\nFooter.\n")
+    elif change == "edit themes":
+        themes = seeded / "themes.yml"
+        themes.write_text(themes.read_text().replace("threshold: 10", "threshold: 11"))
+    else:
+        dump = seeded / "dumps/2026-06-10.txt"
+        dump.write_text(dump.read_text().replace("Creativity", "Originality"))
+    out = run(seeded, "build").output
+    assert "up to date" not in out
+    if change in ("edit page", "delete page"):
+        assert "1 files written" in out
+        assert snapshot(docs) == reference  # the generated page is back as the build makes it
+    else:
+        assert snapshot(docs) != reference
+    assert "up to date" in run(seeded, "build").output
 
 
 @pytest.mark.parametrize(
@@ -122,8 +153,11 @@ def test_strict_turns_warnings_into_errors(project):
     (project / "dumps/2026-06-10.txt").write_text(HEADER_A + entry_a("Complete", ABSTRACT) + "Cut Off Title\n")
     result = run(project, "build")
     assert "Warning: dumps/2026-06-10.txt:21: title with no abstract" in result.output
-    result = run(project, "build", "--strict", code=1)
+    result = run(project, "build", "--strict", code=1)  # also when nothing changed since the last build
     assert "Error: dumps/2026-06-10.txt:21: title with no abstract" in result.output
+    result = run(project, "build")
+    assert "up to date" in result.output
+    assert "Warning: dumps/2026-06-10.txt:21: title with no abstract" in result.output
 
 
 def test_add_with_date_copies_under_the_canonical_name_and_refuses_a_different_one(project, tmp_path):
