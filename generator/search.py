@@ -37,7 +37,7 @@ EXCLUDE_SELECTORS = ".digest-lookup"
 _DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}\.md$")
 _TITLE = re.compile(r"\A---\n(?:.*\n)*?title: (.*)\n")
 # A day's papers in one theme, as the generator writes them (see templates/day.md.j2).
-PAPER_SECTIONS = re.compile(r'^<section class="digest-papers"[^\n]*>\n.*?^</section>$', re.M | re.S)
+PAPER_SECTIONS = re.compile(r'^<section class="digest-papers"[^\n]*>\n(?:[^\n]*\n)*?</section>$', re.M)
 
 
 def _pagefind_version() -> str:
