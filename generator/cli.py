@@ -22,7 +22,7 @@ from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
-from .pipeline import Progress, build, parse_all
+from .pipeline import Progress, build, extend, parse_all
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -53,6 +53,10 @@ class Project:
     @property
     def cache_file(self) -> Path:
         return self.root / ".cache" / "digest" / "build.pickle"
+
+    @property
+    def state_file(self) -> Path:
+        return self.cache_file.with_name("state.pickle")
 
     def stamp_file(self, out_dir: Path) -> Path:
         return files.stamp_file(self.cache_file.parent, out_dir)
@@ -100,8 +104,13 @@ def run_build(
             if strict and summary.warnings:
                 raise DigestError([w.as_problem() for w in summary.warnings])
             return summary, files.WriteReport((), (), len(last["files"]))
-    cache = files.load_cache(project.cache_file, files.code_fingerprint()) if use_cache else None
-    result = build(dumps, config, project.loader(), progress=progress, cache=cache)
+    code = files.code_fingerprint()
+    # The next day: extend the last build (generator/incremental.py); otherwise build cold.
+    state = files.load_state(project.state_file) if use_cache else None
+    result = extend(state, dumps, config, project.loader(), code) if state is not None else None
+    if result is None:
+        cache = files.load_cache(project.cache_file, code) if use_cache else None
+        result = build(dumps, config, project.loader(), progress=progress, cache=cache)
     if strict and result.warnings:
         raise DigestError([w.as_problem() for w in result.warnings])
     summary = BuildSummary(
@@ -114,6 +123,8 @@ def run_build(
         report = files.write_tree(out_dir, result.files)
         if result.cache is not None and result.cache.misses:
             files.save_cache(project.cache_file, result.cache)
+        if result.state is not None:
+            files.save_cache(project.state_file, result.state)
         files.write_stamp(
             project.stamp_file(out_dir),
             out_dir,

@@ -103,7 +103,7 @@ def version_tokens(norm_title: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-class _Item:
+class Item:
     """One distinct normalised (title, abstract) with the entries that carry it."""
 
     __slots__ = ("abstract", "cut", "entries", "index", "title", "versions")
@@ -117,7 +117,7 @@ class _Item:
         self.entries: list[Entry] = []
 
 
-def _abstracts_agree(a: _Item, b: _Item, min_chars: int) -> bool:
+def _abstracts_agree(a: Item, b: Item, min_chars: int) -> bool:
     # Edit distance is quadratic in the worst case: judge on the first COMPARE_CHARS characters.
     x, y = a.abstract, b.abstract
     if not x or not y:
@@ -138,11 +138,11 @@ def _abstracts_agree(a: _Item, b: _Item, min_chars: int) -> bool:
     return fuzz.ratio(x[:COMPARE_CHARS], y[:COMPARE_CHARS]) >= ABSTRACT_SAME_RATIO
 
 
-def _titles_agree(a: _Item, b: _Item) -> bool:
+def _titles_agree(a: Item, b: Item) -> bool:
     return a.title == b.title or fuzz.ratio(a.title, b.title) >= TITLE_TYPO_RATIO
 
 
-def same_paper(a: _Item, b: _Item) -> bool:
+def same_paper(a: Item, b: Item) -> bool:
     """The decision for one candidate pair; symmetric."""
     if a.versions != b.versions:
         return False
@@ -154,7 +154,7 @@ def same_paper(a: _Item, b: _Item) -> bool:
     return _abstracts_agree(a, b, MIN_RETITLE_ABSTRACT_CHARS)
 
 
-def _keys(item: _Item) -> list[str]:
+def blocking_keys(item: Item) -> list[str]:
     words = item.title.split()
     keys = [f"t:{item.title}"]
     if 2 <= len(words) <= 40:
@@ -184,7 +184,7 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-def _sighting_order(entry: Entry) -> tuple[date, str, int]:
+def sighting_order(entry: Entry) -> tuple[date, str, int]:
     return (entry.date, entry.dump, entry.position)
 
 
@@ -192,25 +192,52 @@ def _sighting_order(entry: Entry) -> tuple[date, str, int]:
 MAX_BLOCK = 200
 
 
-def group(entries: Iterable[Entry]) -> list[list[Entry]]:
-    """Entries -> groups of entries that are one paper, each sorted by sighting order."""
-    ordered = sorted(entries, key=_sighting_order)
-    items: dict[tuple[str, str], _Item] = {}
-    for entry in ordered:
+class Grouper:
+    """A grouping of entries into papers: the distinct texts (items), their blocking keys and
+    the union-find over them. generator/incremental.py keeps it in compact form to extend it."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.texts: dict[tuple[str, str], Item] = {}
+        self.blocks: dict[str, list[int]] = defaultdict(list)
+        self.uf = _UnionFind(0)
+        self.last: tuple[date, str, int] | None = None
+
+    def _item(self, entry: Entry) -> tuple[Item, bool]:
         abstract, cut = strip_ellipsis(entry.abstract)
         text = (normalize(entry.title), normalize(abstract))
-        item = items.get(text)
+        item = self.texts.get(text)
+        created = item is None
         if item is None:
-            item = items[text] = _Item(len(items), text[0], text[1], cut)
+            item = self.texts[text] = Item(len(self.items), text[0], text[1], cut)
+            self.items.append(item)
+            self.uf.parent.append(item.index)
         item.entries.append(entry)
-    item_list = list(items.values())
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for item in item_list:
-        for key in _keys(item):
-            blocks[key].append(item.index)
-    uf = _UnionFind(len(item_list))
+        return item, created
+
+    def groups(self) -> dict[int, list[Entry]]:
+        """Every group by its root (its smallest item), entries in sighting order."""
+        found: dict[int, list[Entry]] = defaultdict(list)
+        find = self.uf.find
+        for item in self.items:
+            found[find(item.index)].extend(item.entries)
+        return {root: sorted(g, key=sighting_order) for root, g in found.items()}
+
+
+def cold_grouper(entries: Iterable[Entry]) -> Grouper:
+    """All entries grouped in one run: blocks are built first, then each compared once."""
+    grouper = Grouper()
+    ordered = sorted(entries, key=sighting_order)
+    for entry in ordered:
+        grouper._item(entry)
+    grouper.last = sighting_order(ordered[-1]) if ordered else None
+    items = grouper.items
+    for item in items:
+        for key in blocking_keys(item):
+            grouper.blocks[key].append(item.index)
+    uf = grouper.uf
     compared: set[tuple[int, int]] = set()
-    for members in blocks.values():
+    for members in grouper.blocks.values():
         if len(members) < 2 or len(members) > MAX_BLOCK:
             continue
         for x in range(len(members)):
@@ -219,12 +246,14 @@ def group(entries: Iterable[Entry]) -> list[list[Entry]]:
                 if (i, j) in compared or uf.find(i) == uf.find(j):
                     continue
                 compared.add((i, j))
-                if same_paper(item_list[i], item_list[j]):
+                if same_paper(items[i], items[j]):
                     uf.union(i, j)
-    groups: dict[int, list[Entry]] = defaultdict(list)
-    for item in item_list:
-        groups[uf.find(item.index)].extend(item.entries)
-    return [sorted(g, key=_sighting_order) for g in groups.values()]
+    return grouper
+
+
+def group(entries: Iterable[Entry]) -> list[list[Entry]]:
+    """Entries -> groups of entries that are one paper, each sorted by sighting order."""
+    return list(cold_grouper(entries).groups().values())
 
 
 @cache
@@ -258,7 +287,7 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
     # The title that goes with the most complete abstract; the latest when several do.
     best_title = max(
         (e for e in group_entries if _completeness(e) == _completeness(best)),
-        key=_sighting_order,
+        key=sighting_order,
     ).title
     with_meta = [
         e for e in group_entries
@@ -280,17 +309,28 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
 
 
 def dedupe(entries: Iterable[Entry]) -> list[Paper]:
-    """Entries -> papers, newest `first_seen` first, then by id. Ids are unique.
+    """Entries -> papers, newest `first_seen` first, then by id. Ids are unique."""
+    return dedupe_grouped(cold_grouper(entries))[0]
+
+
+def dedupe_grouped(grouper: Grouper) -> tuple[list[Paper], dict[int, str]]:
+    """The papers of a grouper's groups (sorted as `dedupe` sorts them) and each group's id."""
+    found = new_papers(grouper.groups(), set())
+    papers = sorted((paper for _, paper in found), key=lambda p: (-p.first_seen.toordinal(), p.id))
+    return papers, {root: paper.id for root, paper in found}
+
+
+def new_papers(groups: dict[int, list[Entry]], taken: set[str]) -> list[tuple[int, Paper]]:
+    """(root, paper) for groups that have no id yet, in order of their first sighting; `taken`
+    holds the ids in use and gains theirs.
 
     Two different papers whose first titles normalise alike (same title, different abstract)
     get distinct ids: the one first seen keeps the plain id, the other's hash also covers its
     abstract.
     """
-    groups = group(entries)
-    groups.sort(key=lambda g: _sighting_order(g[0]))
-    papers: list[Paper] = []
-    taken: set[str] = set()
-    for g in groups:
+    papers: list[tuple[int, Paper]] = []
+    for root in sorted(groups, key=lambda r: sighting_order(groups[r][0])):
+        g = groups[root]
         paper = merge(g)
         pid = paper.id
         if pid in taken:
@@ -300,12 +340,11 @@ def dedupe(entries: Iterable[Entry]) -> list[Paper]:
             pid = f"{paper_id(g[0].title)}-{n}"
             n += 1
         taken.add(pid)
-        papers.append(_with_id(paper, pid))
-    papers.sort(key=lambda p: (-p.first_seen.toordinal(), p.id))
+        papers.append((root, with_id(paper, pid)))
     return papers
 
 
-def _with_id(paper: Paper, pid: str) -> Paper:
+def with_id(paper: Paper, pid: str) -> Paper:
     from dataclasses import replace
 
     return paper if paper.id == pid else replace(paper, id=pid)

@@ -23,7 +23,7 @@ from typing import Any
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .models import DumpFile
 from .parse import day_from_name
-from .pipeline import BuildCache
+from .pipeline import BuildCache, BuildState
 
 MANIFEST = ".digest-manifest.json"
 LOCK = ".digest.lock"
@@ -331,17 +331,27 @@ def load_cache(path: Path, code: str) -> BuildCache:
     return BuildCache(code)
 
 
-def save_cache(path: Path, cache: BuildCache) -> None:
-    """Write the cache atomically; a cache that cannot be written is only a slower next build."""
+def save_cache(path: Path, cache: BuildCache | BuildState) -> None:
+    """Write the cache (or state) atomically; one that cannot be written only slows the next build."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
             pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def load_state(path: Path) -> BuildState | None:
+    """The last build's state (pipeline.extend checks that it fits), or None."""
+    try:
+        with open(path, "rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return state if isinstance(state, BuildState) else None
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:

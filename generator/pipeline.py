@@ -23,9 +23,10 @@ from typing import Any
 import jinja2
 
 from .config import Config
-from .dedupe import dedupe
+from .dedupe import cold_grouper, dedupe_grouped, merge, new_papers, with_id
 from .errors import DigestError, Problem, Warning_
 from .feeds import feed_links, render_feeds
+from .incremental import GroupIndex, group_entries
 from .models import DumpFile, Entry, Paper, Sighting
 from .parse import parse_dump
 from .render import render_site
@@ -80,6 +81,30 @@ class BuildCache:
 
 
 @dataclass
+class BuildState:
+    """The last build's papers and grouping, for `extend`. Valid for one code and theme config."""
+
+    key: str  # state_key(): the code, the theme config and the overrides it was made with
+    dumps: list[tuple[str, str]]  # (name, dump_key) of every dump, in build order
+    index: GroupIndex
+    ids: dict[int, str]  # group root -> paper id
+    papers: list[Paper]  # newest first_seen first, then by id; with themes
+    entries: int
+    warnings: list[Warning_]
+
+
+def state_key(code: str, config: Config) -> str:
+    return hashlib.sha256(f"{code}\0{config.themes!r}\0{sorted(config.overrides.items())!r}".encode()).hexdigest()
+
+
+def dump_key(code: str, dump: DumpFile) -> str:
+    """A dump's identity for the state: its name, where errors say it is, its bytes, the code."""
+    digest = hashlib.sha256(f"{code}\0{dump.name}\0{dump.path}\0".encode())
+    digest.update(dump.data)
+    return digest.hexdigest()
+
+
+@dataclass
 class BuildResult:
     files: dict[str, bytes]
     papers: list[Paper]
@@ -87,6 +112,7 @@ class BuildResult:
     warnings: list[Warning_] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     cache: BuildCache | None = None  # what the next build can reuse
+    state: BuildState | None = None  # what the next day's build can extend
 
 
 def parse_all(
@@ -226,6 +252,19 @@ def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> li
     ]
 
 
+class _Laps:
+    """Seconds per stage, for the benchmark."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = now - self.clock
+        self.clock = now
+
+
 def _build(
     dumps: Sequence[DumpFile],
     config: Config,
@@ -233,25 +272,41 @@ def _build(
     progress: Progress | None,
     cache: BuildCache | None,
 ) -> BuildResult:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = now - clock
-        clock = now
-
+    lap = _Laps()
     if cache is not None:
         cache.hits = cache.misses = 0  # counted per build
         cache.used_parsed, cache.used_themes = set(), set()
     entries, warnings = parse_all(dumps, progress, cache)
     lap("parse")
-    papers = dedupe(entries)
+    grouper = cold_grouper(entries)
+    papers, ids = dedupe_grouped(grouper)
     lap("dedupe")
     papers = _themes(papers, config, cache)
     lap("themes")
+    state = None
+    if cache is not None:
+        state = BuildState(
+            state_key(cache.code, config),
+            [(d.name, dump_key(cache.code, d)) for d in dumps],
+            GroupIndex.from_grouper(grouper),
+            ids,
+            papers,
+            len(entries),
+            list(warnings),
+        )
+        lap("state")
+    del grouper
     _collect_only_new_objects()
+    files = _render(papers, dumps, config, loader)
+    lap("render")
+    if cache is not None:
+        cache = cache.pruned()
+    return BuildResult(files, papers, len(entries), warnings, lap.timings, cache, state)
+
+
+def _render(
+    papers: list[Paper], dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader
+) -> dict[str, bytes]:
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
     files: dict[str, bytes] = {}
@@ -266,10 +321,83 @@ def _build(
     # What the site publishes: the same archive, compressed (a five-year archive is ~140 MB of
     # JSON). Level 1: a fifth of the size for a tenth of level 6's time. mtime=0: reproducible.
     files[ARCHIVE_PATH + ".gz"] = gzip.compress(files[ARCHIVE_PATH], compresslevel=1, mtime=0)
+    return files
+
+
+def extend(
+    state: BuildState, dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader, code: str
+) -> BuildResult | None:
+    """The build of `dumps` from the last one's state, when `dumps` are its dumps plus later
+    days (see generator/incremental.py); None when that is not the case (build cold then).
+    The result is the one a cold build gives: tests/test_incremental.py holds it to that."""
+    with _no_gc_pauses():
+        return _extend(state, dumps, config, loader, code)
+
+
+def _extend(
+    state: BuildState, dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader, code: str
+) -> BuildResult | None:
+    lap = _Laps()
+    if state.key != state_key(code, config) or len(dumps) < len(state.dumps):
+        return None
+    known = len(state.dumps)
+    if [(d.name, dump_key(code, d)) for d in dumps[:known]] != state.dumps:
+        return None
+    new_dumps = dumps[known:]
+    entries, warnings = parse_all(new_dumps)
+    lap("parse")
+    by_name = {d.name: d for d in dumps}
+    parsed: dict[str, list[Entry]] = {}
+
+    def load(dump: str, position: int) -> Entry:
+        if dump not in parsed:
+            parsed[dump] = parse_dump(by_name[dump])[0]
+        entry = parsed[dump][position - 1]
+        assert entry.position == position, (dump, position)
+        return entry
+
+    joined = state.index.add(entries, load)
+    if joined is None:
+        return None
+    ids = dict(state.ids)
+    old = {p.id: p for p in state.papers}
+    known_sightings = {root: [(s.dump, s.position) for s in old[ids[root]].sightings] for root in joined if root in ids}
+    groups = group_entries(joined, known_sightings, load)
+    changed = [with_id(merge(g), ids[root]) for root, g in groups.items() if root in ids]
+    fresh_groups = {root: g for root, g in groups.items() if root not in ids}
+    fresh = []
+    for root, paper in new_papers(fresh_groups, set(ids.values())):
+        ids[root] = paper.id
+        fresh.append(paper)
+    lap("dedupe")
+    # Themes depend only on a paper's text: a re-sighted paper whose text did not change keeps them.
+    kept = [
+        replace(p, themes=old[p.id].themes)
+        for p in changed
+        if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)
+    ]
+    to_assign = [p for p in changed if p.id not in {k.id for k in kept}] + fresh
+    assigned = assign_texts([(p.title, p.abstract) for p in to_assign], config.themes)
+    updated = kept + [
+        replace(p, themes=config.overrides.get(p.id) or themes) for p, themes in zip(to_assign, assigned, strict=True)
+    ]
+    replaced = {p.id for p in updated}
+    papers = [p for p in state.papers if p.id not in replaced] + updated
+    papers.sort(key=lambda p: (-p.first_seen.toordinal(), p.id))
+    lap("themes")
+    new_state = BuildState(
+        state.key,
+        state.dumps + [(d.name, dump_key(code, d)) for d in new_dumps],
+        state.index,
+        ids,
+        papers,
+        state.entries + len(entries),
+        state.warnings + warnings,
+    )
+    _collect_only_new_objects()
+    files = _render(papers, dumps, config, loader)
     lap("render")
-    if cache is not None:
-        cache = cache.pruned()
-    return BuildResult(files, papers, len(entries), warnings, timings, cache)
+    return BuildResult(files, papers, new_state.entries, new_state.warnings, lap.timings, None, new_state)
 
 
 def papers_from_archive(archive: dict[str, object]) -> list[Paper]:

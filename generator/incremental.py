@@ -1,0 +1,182 @@
+"""The next day without redoing the archive: extend the last build's grouping with new dumps.
+
+A cold build groups every sighting (generator/dedupe.py). When the only change since the last
+build is new dumps whose days come after every earlier one, the grouping can be extended
+instead: the groups are the connected components of "same paper" over the pairs of items that
+share a blocking key, so new items only add edges, and only pairs that involve a new item need a
+decision. `GroupIndex` keeps what that needs in compact form: per item (a distinct normalised
+title and abstract) where its first sighting is, its group (union-find), and 128-bit digests of
+its text and of its blocking keys. An item's text is read again from its dump only when a new
+item is compared with it.
+
+Two things a cold run would do differently are refused, and the caller builds cold: a key that
+an earlier run compared and that now has more than MAX_BLOCK items (a cold run skips that block
+and the pairs it gave), and a new item that joins two earlier papers (their ids, and any id
+salted after a clash, could change).
+
+Digests are BLAKE2b-128: two different keys sharing one is as unlikely as a cache collision.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from .dedupe import MAX_BLOCK, Grouper, Item, blocking_keys, normalize, same_paper, sighting_order, strip_ellipsis
+from .models import Entry
+
+EntryLoader = Callable[[str, int], Entry]  # (dump name, position) -> the entry
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _text_digest(title: str, abstract: str) -> bytes:
+    return _digest(title + "\x00" + abstract)
+
+
+@dataclass
+class GroupIndex:
+    """The compact, persistable state of a grouping (see the module docstring)."""
+
+    dumps: list[str] = field(default_factory=list)  # dump names; items refer to them by index
+    item_dump: array[int] = field(default_factory=lambda: array("l"))  # the item's first sighting: its dump
+    item_position: array[int] = field(default_factory=lambda: array("l"))  # ... and its position there
+    parent: array[int] = field(default_factory=lambda: array("l"))  # union-find; a root is its set's smallest item
+    texts: dict[bytes, int] = field(default_factory=dict)  # text digest -> item
+    # Blocking keys: sorted digests (high and low 64 bits) with their items, plus the keys added since.
+    key_high: array[int] = field(default_factory=lambda: array("Q"))
+    key_low: array[int] = field(default_factory=lambda: array("Q"))
+    key_item: array[int] = field(default_factory=lambda: array("l"))
+    recent_keys: dict[bytes, list[int]] = field(default_factory=dict)
+    last: tuple[date, str, int] | None = None
+
+    @classmethod
+    def from_grouper(cls, grouper: Grouper) -> GroupIndex:
+        index = cls()
+        dump_index: dict[str, int] = {}
+        for item in grouper.items:
+            first = item.entries[0]
+            index.item_dump.append(dump_index.setdefault(first.dump, len(dump_index)))
+            index.item_position.append(first.position)
+            index.texts[_text_digest(item.title, item.abstract)] = item.index
+        index.dumps = list(dump_index)
+        find = grouper.uf.find
+        index.parent = array("l", (find(i) for i in range(len(grouper.items))))
+        pairs = sorted(
+            (int.from_bytes(d[:8], "big"), int.from_bytes(d[8:], "big"), i)
+            for key, members in grouper.blocks.items()
+            for d in (_digest(key),)
+            for i in members
+        )
+        index.key_high = array("Q", (p[0] for p in pairs))
+        index.key_low = array("Q", (p[1] for p in pairs))
+        index.key_item = array("l", (p[2] for p in pairs))
+        index.last = grouper.last
+        return index
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def _members(self, digest: bytes) -> list[int]:
+        high, low = int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:], "big")
+        start = bisect.bisect_left(self.key_high, high)
+        end = bisect.bisect_right(self.key_high, high, start)
+        found = [self.key_item[k] for k in range(start, end) if self.key_low[k] == low]
+        return found + self.recent_keys.get(digest, [])
+
+    def add(self, entries: Iterable[Entry], load: EntryLoader) -> dict[int, list[Entry]] | None:
+        """Group `entries` (which must sort after every entry grouped before) into the index.
+
+        Returns the new entries by the root of the group they joined (an earlier group's root,
+        or a new group's), or None when a cold run would group differently (see above); the
+        index is then unusable."""
+        ordered = sorted(entries, key=sighting_order)
+        if not ordered:
+            return {}
+        if self.last is not None and sighting_order(ordered[0]) <= self.last:
+            return None
+        known = len(self.parent)
+        materialised: dict[int, Item] = {}
+
+        def item(i: int) -> Item:
+            if i not in materialised:
+                entry = load(self.dumps[self.item_dump[i]], self.item_position[i])
+                abstract, cut = strip_ellipsis(entry.abstract)
+                materialised[i] = Item(i, normalize(entry.title), normalize(abstract), cut)
+            return materialised[i]
+
+        dump_index = {name: i for i, name in enumerate(self.dumps)}
+        of_entry: list[int] = []
+        new_items: list[int] = []
+        for entry in ordered:
+            abstract, cut = strip_ellipsis(entry.abstract)
+            title_text, abstract_text = normalize(entry.title), normalize(abstract)
+            digest = _text_digest(title_text, abstract_text)
+            i = self.texts.get(digest)
+            if i is None:
+                i = self.texts[digest] = len(self.parent)
+                if entry.dump not in dump_index:
+                    dump_index[entry.dump] = len(self.dumps)
+                    self.dumps.append(entry.dump)
+                self.item_dump.append(dump_index[entry.dump])
+                self.item_position.append(entry.position)
+                self.parent.append(i)
+                materialised[i] = Item(i, title_text, abstract_text, cut)
+                new_items.append(i)
+            of_entry.append(i)
+        self.last = sighting_order(ordered[-1])
+        blocks: dict[bytes, list[int]] = {}
+        for i in new_items:
+            for key in blocking_keys(materialised[i]):
+                digest = _digest(key)
+                if digest not in blocks:
+                    blocks[digest] = self._members(digest)
+                members = blocks[digest]
+                if len(members) == MAX_BLOCK and members[0] < known:
+                    return None  # a block an earlier run compared grows past the cap
+                members.append(i)
+                self.recent_keys.setdefault(digest, []).append(i)
+        compared: set[tuple[int, int]] = set()
+        for i in new_items:
+            for key in blocking_keys(materialised[i]):
+                members = blocks[_digest(key)]
+                if len(members) > MAX_BLOCK:
+                    continue
+                for other in members:
+                    pair = (min(i, other), max(i, other))
+                    if other == i or pair in compared or self.find(i) == self.find(other):
+                        continue
+                    compared.add(pair)
+                    if same_paper(materialised[i], item(other)):
+                        a, b = self.find(i), self.find(other)
+                        if a < known and b < known:
+                            return None  # two earlier papers become one
+                        self.parent[max(a, b)] = min(a, b)
+        joined: dict[int, list[Entry]] = {}
+        for entry, i in zip(ordered, of_entry, strict=True):
+            joined.setdefault(self.find(i), []).append(entry)
+        return joined
+
+
+def group_entries(
+    joined: dict[int, list[Entry]],
+    known_sightings: Mapping[int, Sequence[tuple[str, int]]],
+    load: EntryLoader,
+) -> dict[int, list[Entry]]:
+    """Every entry of each group that `add` touched: the earlier sightings (dump, position) of
+    a known group read back from their dumps, then the new entries, in sighting order."""
+    groups = {}
+    for root, new in joined.items():
+        earlier = [load(dump, position) for dump, position in known_sightings.get(root, ())]
+        groups[root] = sorted(earlier + new, key=sighting_order)
+    return groups
