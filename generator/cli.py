@@ -22,7 +22,7 @@ from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
-from .pipeline import Progress, build, extend, parse_all
+from .pipeline import Progress, build, extend, parse_all, state_key
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -106,8 +106,11 @@ def run_build(
             return summary, files.WriteReport((), (), len(last["files"]))
     code = files.code_fingerprint()
     # The next day: extend the last build (generator/incremental.py); otherwise build cold.
-    state = files.load_state(project.state_file) if use_cache else None
-    result = extend(state, dumps, config, project.loader(), code) if state is not None else None
+    state = files.load_state(project.state_file, state_key(code, config)) if use_cache else None
+    result = None
+    if state is not None:
+        known, previous_archive = files.as_written(state, out_dir)
+        result = extend(state, dumps, config, project.loader(), code, known, previous_archive)
     if result is None:
         cache = files.load_cache(project.cache_file, code) if use_cache else None
         result = build(dumps, config, project.loader(), progress=progress, cache=cache)
@@ -120,10 +123,11 @@ def run_build(
         tuple(result.warnings),
     )
     with files.build_lock(out_dir):
-        report = files.write_tree(out_dir, result.files)
+        report = files.write_tree(out_dir, result.files, result.kept)
         if result.cache is not None and result.cache.misses:
             files.save_cache(project.cache_file, result.cache)
         if result.state is not None:
+            files.record_written(result.state, out_dir)
             files.save_cache(project.state_file, result.state)
         files.write_stamp(
             project.stamp_file(out_dir),

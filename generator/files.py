@@ -15,7 +15,7 @@ import pickle
 import shutil
 import signal
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,9 @@ from typing import Any
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .models import DumpFile
 from .parse import day_from_name
-from .pipeline import BuildCache, BuildState
+from .pipeline import ARCHIVE_PATH, BuildCache, BuildState
+
+ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
 
 MANIFEST = ".digest-manifest.json"
 LOCK = ".digest.lock"
@@ -188,17 +190,19 @@ def _signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> WriteReport:
+def write_tree(out_dir: Path, files: Mapping[str, bytes], keep: Iterable[str] = ()) -> WriteReport:
     """Make the generated part of `out_dir` equal to `files`, touching only what changed.
 
     Two phases: every changed file is first written beside its target under a temporary name
     (the slow part, where a full disk or Ctrl-C may strike: then the temporaries are removed and
     nothing visible has changed); then all are renamed into place and files the previous build
     generated but this one does not are removed, with signals held off. A manifest records what
-    the build generated so hand-written files in `out_dir` are never touched.
+    the build generated so hand-written files in `out_dir` are never touched. `keep` names files
+    the build generates but found unchanged without rendering them: they stay as they are.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = set(_read_manifest(out_dir))
+    kept = set(keep) - set(files)
     changed: list[tuple[Path, str]] = []
     unchanged = 0
     for rel in sorted(files):
@@ -210,9 +214,11 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> WriteReport:
         except OSError:
             pass
         changed.append((target, rel))
-    stale = sorted(p for p in previous - set(files) if (out_dir / p).is_file())
-    manifest = json.dumps({"files": sorted(files)}, indent=0).encode() + b"\n"
-    if not changed and not stale and previous == set(files):
+    generated = set(files) | kept
+    stale = sorted(p for p in previous - generated if (out_dir / p).is_file())
+    manifest = json.dumps({"files": sorted(generated)}, indent=0).encode() + b"\n"
+    unchanged += len(kept)
+    if not changed and not stale and previous == generated:
         return WriteReport((), (), unchanged)
     staged: list[tuple[Path, Path]] = []
     try:
@@ -344,14 +350,39 @@ def save_cache(path: Path, cache: BuildCache | BuildState) -> None:
             tmp.unlink()
 
 
-def load_state(path: Path) -> BuildState | None:
-    """The last build's state (pipeline.extend checks that it fits), or None."""
+def record_written(state: BuildState, out_dir: Path) -> None:
+    """Note in the state where its build wrote and each keyed file's size and modification
+    time, by which the next build tells that a file is still as this one wrote it."""
+    state.out_dir = str(out_dir.resolve())
+    state.written = {
+        path: (size, mtime) for path, (size, mtime) in _stats(out_dir, [*state.page_keys, *ARCHIVE_FILES]).items()
+    }
+
+
+def as_written(state: BuildState, out_dir: Path) -> tuple[dict[str, str], tuple[bytes, bytes] | None]:
+    """The keys of the state's pages that are on disk as its build wrote them, and its archive
+    files when they are."""
+    if state.out_dir != str(out_dir.resolve()):
+        return {}, None
+    now = _stats(out_dir, list(state.written))
+    same = {path for path, stat in now.items() if tuple(stat) == tuple(state.written[path])}
+    known = {path: key for path, key in state.page_keys.items() if path in same}
+    archive = None
+    if all(path in same for path in ARCHIVE_FILES):
+        with contextlib.suppress(OSError):
+            archive = ((out_dir / ARCHIVE_FILES[0]).read_bytes(), (out_dir / ARCHIVE_FILES[1]).read_bytes())
+    return known, archive
+
+
+def load_state(path: Path, key: str) -> BuildState | None:
+    """The last build's state when it was made under `key` (the same code and theme config;
+    pipeline.extend checks the rest), or None."""
     try:
         with open(path, "rb") as handle:
             state = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return state if isinstance(state, BuildState) else None
+    return state if isinstance(state, BuildState) and state.key == key else None
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:

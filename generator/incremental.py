@@ -14,7 +14,8 @@ an earlier run compared and that now has more than MAX_BLOCK items (a cold run s
 and the pairs it gave), and a new item that joins two earlier papers (their ids, and any id
 salted after a clash, could change).
 
-Digests are BLAKE2b-128: two different keys sharing one is as unlikely as a cache collision.
+Texts are known by 128-bit and keys by 104-bit BLAKE2b digests: two different ones sharing a
+digest is as unlikely as a cache collision.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def _text_digest(title: str, abstract: str) -> bytes:
     return _digest(title + "\x00" + abstract)
 
 
+ITEM_BITS = 24  # items an index can hold: 16.7 million (a five-year archive has about 100,000)
+_ITEM_MASK = (1 << ITEM_BITS) - 1
+_LOW64 = (1 << 64) - 1
+
+
+def _key_digest(key: str) -> int:
+    """A blocking key's 104-bit digest (with the item's 24 bits, one 128-bit sort key)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=13).digest(), "big")
+
+
 @dataclass
 class GroupIndex:
     """The compact, persistable state of a grouping (see the module docstring)."""
@@ -52,8 +63,7 @@ class GroupIndex:
     # Blocking keys: sorted digests (high and low 64 bits) with their items, plus the keys added since.
     key_high: array[int] = field(default_factory=lambda: array("Q"))
     key_low: array[int] = field(default_factory=lambda: array("Q"))
-    key_item: array[int] = field(default_factory=lambda: array("l"))
-    recent_keys: dict[bytes, list[int]] = field(default_factory=dict)
+    recent_keys: dict[int, list[int]] = field(default_factory=dict)
     last: tuple[date, str, int] | None = None
 
     @classmethod
@@ -68,15 +78,12 @@ class GroupIndex:
         index.dumps = list(dump_index)
         find = grouper.uf.find
         index.parent = array("l", (find(i) for i in range(len(grouper.items))))
-        pairs = sorted(
-            (int.from_bytes(d[:8], "big"), int.from_bytes(d[8:], "big"), i)
-            for key, members in grouper.blocks.items()
-            for d in (_digest(key),)
-            for i in members
-        )
-        index.key_high = array("Q", (p[0] for p in pairs))
-        index.key_low = array("Q", (p[1] for p in pairs))
-        index.key_item = array("l", (p[2] for p in pairs))
+        # One int per (key, item), sorted: the key's 104-bit digest, then the item (24 bits). A
+        # five-year archive has 1.4 million; kept as two arrays of the high and low 64 bits.
+        combined = [_key_digest(key) << ITEM_BITS | i for key, members in grouper.blocks.items() for i in members]
+        combined.sort()
+        index.key_high = array("Q", [v >> 64 for v in combined])
+        index.key_low = array("Q", [v & _LOW64 for v in combined])
         index.last = grouper.last
         return index
 
@@ -87,11 +94,12 @@ class GroupIndex:
             i = parent[i]
         return i
 
-    def _members(self, digest: bytes) -> list[int]:
-        high, low = int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:], "big")
+    def _members(self, digest: int) -> list[int]:
+        prefix = digest << ITEM_BITS
+        high, low_hash = prefix >> 64, (prefix & _LOW64) >> ITEM_BITS
         start = bisect.bisect_left(self.key_high, high)
         end = bisect.bisect_right(self.key_high, high, start)
-        found = [self.key_item[k] for k in range(start, end) if self.key_low[k] == low]
+        found = [v & _ITEM_MASK for v in self.key_low[start:end] if v >> ITEM_BITS == low_hash]
         return found + self.recent_keys.get(digest, [])
 
     def add(self, entries: Iterable[Entry], load: EntryLoader) -> dict[int, list[Entry]] | None:
@@ -135,21 +143,23 @@ class GroupIndex:
                 new_items.append(i)
             of_entry.append(i)
         self.last = sighting_order(ordered[-1])
-        blocks: dict[bytes, list[int]] = {}
+        blocks: dict[int, list[int]] = {}
+        if len(self.parent) > _ITEM_MASK:
+            return None  # more items than the key index can name
         for i in new_items:
             for key in blocking_keys(materialised[i]):
-                digest = _digest(key)
-                if digest not in blocks:
-                    blocks[digest] = self._members(digest)
-                members = blocks[digest]
+                key_digest = _key_digest(key)
+                if key_digest not in blocks:
+                    blocks[key_digest] = self._members(key_digest)
+                members = blocks[key_digest]
                 if len(members) == MAX_BLOCK and members[0] < known:
                     return None  # a block an earlier run compared grows past the cap
                 members.append(i)
-                self.recent_keys.setdefault(digest, []).append(i)
+                self.recent_keys.setdefault(key_digest, []).append(i)
         compared: set[tuple[int, int]] = set()
         for i in new_items:
             for key in blocking_keys(materialised[i]):
-                members = blocks[_digest(key)]
+                members = blocks[_key_digest(key)]
                 if len(members) > MAX_BLOCK:
                     continue
                 for other in members:

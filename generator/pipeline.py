@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -29,7 +29,7 @@ from .feeds import feed_links, render_feeds
 from .incremental import GroupIndex, group_entries
 from .models import DumpFile, Entry, Paper, Sighting
 from .parse import parse_dump
-from .render import render_site
+from .render import PageCache, render_site
 from .themes import ThemeConfig, assign
 
 ARCHIVE_PATH = "data/papers.json"
@@ -91,6 +91,14 @@ class BuildState:
     papers: list[Paper]  # newest first_seen first, then by id; with themes
     entries: int
     warnings: list[Warning_]
+    digests: dict[str, bytes]  # paper id -> paper_digest()
+    # What the build wrote, for the next one to keep what it need not redo: the key of each
+    # day and theme-month page and archive month, and (set by the writer) where the files
+    # are and each one's size and modification time, to tell that they are still as written.
+    page_keys: dict[str, str] = field(default_factory=dict)
+    chunks: dict[str, Chunk] = field(default_factory=dict)
+    out_dir: str = ""
+    written: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def state_key(code: str, config: Config) -> str:
@@ -113,6 +121,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     cache: BuildCache | None = None  # what the next build can reuse
     state: BuildState | None = None  # what the next day's build can extend
+    kept: set[str] = field(default_factory=set)  # files not in `files`: as the last build wrote them
 
 
 def parse_all(
@@ -166,14 +175,74 @@ def _archive_row(p: Paper) -> bytes:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def archive_json(papers: Sequence[Paper]) -> bytes:
-    """The machine-readable archive: newest first_seen first, then by id; missing values null.
+ARCHIVE_HEAD = b'{"papers":[\n'
+ARCHIVE_TAIL = b"\n]}\n"
 
-    One paper per line: readable, diffable, and far smaller and faster than indented JSON. Rows
-    are encoded one at a time, so a large archive is never held as dicts, text and bytes at once.
-    """
+
+@dataclass(frozen=True)
+class Chunk:
+    """One month of the archive (papers first seen that month), as it lies in the two files."""
+
+    key: str
+    raw: tuple[int, int]  # (offset, length) in data/papers.json
+    gz: tuple[int, int]  # ... and the gzip member in data/papers.json.gz
+
+
+def archive_files(
+    papers: Sequence[Paper],
+    digests: Mapping[str, bytes],
+    known: Mapping[str, Chunk] | None = None,
+    previous: tuple[bytes, bytes] | None = None,
+) -> tuple[bytes, bytes, dict[str, Chunk]]:
+    """The machine-readable archive and its gzipped copy, built a month at a time.
+
+    papers.json: newest first_seen first, then by id, one paper per line (readable, diffable,
+    far smaller and faster than indented JSON); missing values null. The .gz is one gzip member
+    per month (a valid gzip file: it unzips to papers.json), so a month whose papers did not
+    change is taken from the previous files (`previous`, where `known` says it lies) instead of
+    being encoded and compressed again. Level 1: a fifth of the size for a tenth of level 6's
+    time; mtime=0: reproducible."""
     ordered = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
-    return b'{"papers":[\n' + b",\n".join(map(_archive_row, ordered)) + b"\n]}\n"
+    months: list[tuple[str, list[Paper]]] = []
+    for paper in ordered:
+        month = f"{paper.first_seen:%Y-%m}"
+        if not months or months[-1][0] != month:
+            months.append((month, []))
+        months[-1][1].append(paper)
+    raw_parts, gz_parts = [ARCHIVE_HEAD], [gzip.compress(ARCHIVE_HEAD, compresslevel=1, mtime=0)]
+    raw_at, gz_at = len(raw_parts[0]), len(gz_parts[0])
+    chunks: dict[str, Chunk] = {}
+    for n, (month, members) in enumerate(months):
+        last = n == len(months) - 1
+        digest = hashlib.blake2b(f"{month}\0{last}".encode(), digest_size=16)
+        for paper in members:
+            digest.update(digests[paper.id])
+        key = digest.hexdigest()
+        old = known.get(month) if known and previous else None
+        if old is not None and previous is not None and old.key == key:
+            raw = previous[0][old.raw[0] : old.raw[0] + old.raw[1]]
+            gz = previous[1][old.gz[0] : old.gz[0] + old.gz[1]]
+        else:
+            raw = b",\n".join(map(_archive_row, members)) + (b"" if last else b",\n")
+            gz = gzip.compress(raw, compresslevel=1, mtime=0)
+        chunks[month] = Chunk(key, (raw_at, len(raw)), (gz_at, len(gz)))
+        raw_parts.append(raw)
+        gz_parts.append(gz)
+        raw_at += len(raw)
+        gz_at += len(gz)
+    raw_parts.append(ARCHIVE_TAIL)
+    gz_parts.append(gzip.compress(ARCHIVE_TAIL, compresslevel=1, mtime=0))
+    return b"".join(raw_parts), b"".join(gz_parts), chunks
+
+
+def paper_digest(p: Paper) -> bytes:
+    """A digest of every field of a paper: what pages and the archive show of it."""
+    sightings = "\1".join(f"{s.dump}\2{s.date}\2{s.position}\2{s.line}" for s in p.sightings)
+    text = (
+        f"{p.id}\0{p.title}\0{p.abstract}\0{p.first_seen}\0{p.last_seen}\0{p.published}\0{p.authors_count}\0"
+        f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}"
+    )
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @contextmanager
@@ -280,6 +349,9 @@ def _build(
     lap("parse")
     grouper = cold_grouper(entries)
     papers, ids = dedupe_grouped(grouper)
+    # The grouping's compact form for the next day's build, made beside themes and rendering.
+    index = _in_background(GroupIndex.from_grouper, grouper) if cache is not None else None
+    del grouper
     lap("dedupe")
     papers = _themes(papers, config, cache)
     lap("themes")
@@ -288,25 +360,69 @@ def _build(
         state = BuildState(
             state_key(cache.code, config),
             [(d.name, dump_key(cache.code, d)) for d in dumps],
-            GroupIndex.from_grouper(grouper),
+            GroupIndex(),  # below
             ids,
             papers,
             len(entries),
             list(warnings),
+            {p.id: paper_digest(p) for p in papers},
         )
         lap("state")
-    del grouper
     _collect_only_new_objects()
-    files = _render(papers, dumps, config, loader)
+    files, kept = _render(papers, dumps, config, loader, state, {}, None)
     lap("render")
+    if state is not None and index is not None:
+        state.index = index()
+        lap("index")
     if cache is not None:
         cache = cache.pruned()
-    return BuildResult(files, papers, len(entries), warnings, lap.timings, cache, state)
+    return BuildResult(files, papers, len(entries), warnings, lap.timings, cache, state, kept)
+
+
+def _in_background(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    """fn(arg) in a forked process (its result comes back pickled); call the returned function
+    for the result. Inline when forking is not safe (other threads) or not available."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        done = fn(arg)
+        return lambda: done
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send((True, fn(arg)))
+        except BaseException as exc:  # reported in the parent
+            send.send((False, f"{type(exc).__name__}: {exc}"))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> Any:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            ok, value = False, f"the worker process ended with code {process.exitcode}"
+        finally:
+            process.join()
+            receive.close()
+        if not ok:
+            raise RuntimeError(f"building the grouping index failed: {value}")
+        return value
+
+    return result
 
 
 def _render(
-    papers: list[Paper], dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader
-) -> dict[str, bytes]:
+    papers: list[Paper],
+    dumps: Sequence[DumpFile],
+    config: Config,
+    loader: jinja2.BaseLoader,
+    state: BuildState | None,
+    known: Mapping[str, str],
+    previous_archive: tuple[bytes, bytes] | None,
+) -> tuple[dict[str, bytes], set[str]]:
+    """Every generated file, but those the page cache keeps (returned as the second value)."""
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
     files: dict[str, bytes] = {}
@@ -316,34 +432,53 @@ def _render(
         # language versions); without these, each feed link costs readers a 404.
         files["feeds/sitemap.xml"] = files["feeds/themes/sitemap.xml"] = EMPTY_SITEMAP
     links = feed_links(theme_pairs) if papers else []
-    files.update(render_site(papers, config.themes, config.site, links, loader))
-    files[ARCHIVE_PATH] = archive_json(papers)
-    # What the site publishes: the same archive, compressed (a five-year archive is ~140 MB of
-    # JSON). Level 1: a fifth of the size for a tenth of level 6's time. mtime=0: reproducible.
-    files[ARCHIVE_PATH + ".gz"] = gzip.compress(files[ARCHIVE_PATH], compresslevel=1, mtime=0)
-    return files
+    cache = PageCache(state.key, state.digests, known) if state is not None else None
+    files.update(render_site(papers, config.themes, config.site, links, loader, cache))
+    digests = state.digests if state is not None else {p.id: paper_digest(p) for p in papers}
+    archive_chunks = state.chunks if state is not None else None
+    raw, gz, chunks = archive_files(papers, digests, archive_chunks, previous_archive)
+    files[ARCHIVE_PATH], files[ARCHIVE_PATH + ".gz"] = raw, gz
+    if state is not None and cache is not None:
+        state.chunks = chunks
+        state.page_keys = cache.keys
+    return files, cache.kept if cache is not None else set()
 
 
 def extend(
-    state: BuildState, dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader, code: str
+    state: BuildState,
+    dumps: Sequence[DumpFile],
+    config: Config,
+    loader: jinja2.BaseLoader,
+    code: str,
+    known: Mapping[str, str] | None = None,
+    previous_archive: tuple[bytes, bytes] | None = None,
 ) -> BuildResult | None:
     """The build of `dumps` from the last one's state, when `dumps` are its dumps plus later
     days (see generator/incremental.py); None when that is not the case (build cold then).
-    The result is the one a cold build gives: tests/test_incremental.py holds it to that."""
+
+    `known` gives the key of each page file that is on disk as the last build wrote it, and
+    `previous_archive` that build's two archive files: what did not change is not redone. The
+    result is the one a cold build gives: tests/test_incremental.py holds it to that."""
     with _no_gc_pauses():
-        return _extend(state, dumps, config, loader, code)
+        return _extend(state, dumps, config, loader, code, known or {}, previous_archive)
 
 
 def _extend(
-    state: BuildState, dumps: Sequence[DumpFile], config: Config, loader: jinja2.BaseLoader, code: str
+    state: BuildState,
+    dumps: Sequence[DumpFile],
+    config: Config,
+    loader: jinja2.BaseLoader,
+    code: str,
+    known: Mapping[str, str],
+    previous_archive: tuple[bytes, bytes] | None,
 ) -> BuildResult | None:
     lap = _Laps()
     if state.key != state_key(code, config) or len(dumps) < len(state.dumps):
         return None
-    known = len(state.dumps)
-    if [(d.name, dump_key(code, d)) for d in dumps[:known]] != state.dumps:
+    earlier = len(state.dumps)
+    if [(d.name, dump_key(code, d)) for d in dumps[:earlier]] != state.dumps:
         return None
-    new_dumps = dumps[known:]
+    new_dumps = dumps[earlier:]
     entries, warnings = parse_all(new_dumps)
     lap("parse")
     by_name = {d.name: d for d in dumps}
@@ -371,20 +506,20 @@ def _extend(
         fresh.append(paper)
     lap("dedupe")
     # Themes depend only on a paper's text: a re-sighted paper whose text did not change keeps them.
-    kept = [
-        replace(p, themes=old[p.id].themes)
-        for p in changed
-        if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)
-    ]
-    to_assign = [p for p in changed if p.id not in {k.id for k in kept}] + fresh
+    same_text = {p.id for p in changed if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)}
+    same_themes = [replace(p, themes=old[p.id].themes) for p in changed if p.id in same_text]
+    to_assign = [p for p in changed if p.id not in same_text] + fresh
     assigned = assign_texts([(p.title, p.abstract) for p in to_assign], config.themes)
-    updated = kept + [
+    updated = same_themes + [
         replace(p, themes=config.overrides.get(p.id) or themes) for p, themes in zip(to_assign, assigned, strict=True)
     ]
     replaced = {p.id for p in updated}
     papers = [p for p in state.papers if p.id not in replaced] + updated
     papers.sort(key=lambda p: (-p.first_seen.toordinal(), p.id))
     lap("themes")
+    digests = dict(state.digests)
+    for paper in updated:
+        digests[paper.id] = paper_digest(paper)
     new_state = BuildState(
         state.key,
         state.dumps + [(d.name, dump_key(code, d)) for d in new_dumps],
@@ -393,11 +528,13 @@ def _extend(
         papers,
         state.entries + len(entries),
         state.warnings + warnings,
+        digests,
+        chunks=state.chunks,
     )
     _collect_only_new_objects()
-    files = _render(papers, dumps, config, loader)
+    files, kept = _render(papers, dumps, config, loader, new_state, known, previous_archive)
     lap("render")
-    return BuildResult(files, papers, new_state.entries, new_state.warnings, lap.timings, None, new_state)
+    return BuildResult(files, papers, new_state.entries, new_state.warnings, lap.timings, None, new_state, kept)
 
 
 def papers_from_archive(archive: dict[str, object]) -> list[Paper]:

@@ -8,10 +8,11 @@ attribute-list syntax into character references.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote_plus
 
@@ -212,15 +213,45 @@ def _theme_views(papers: Sequence[Paper], themes: ThemeConfig) -> list[ThemeView
     return views
 
 
+@dataclass
+class PageCache:
+    """Which pages need no rendering: the day and theme-month pages (nearly all of a large
+    archive) get a key, a hash of everything they show (each paper by its digest); a page whose
+    key is the one the file on disk was written with is not rendered again (`kept`)."""
+
+    salt: str  # the code and configuration the keys are valid for (templates are added here)
+    digests: Mapping[str, bytes]  # paper id -> digest of every field
+    known: Mapping[str, str]  # path -> key of the file that is on disk now
+    keys: dict[str, str] = field(default_factory=dict)  # path -> key, of every keyed page
+    kept: set[str] = field(default_factory=set)
+
+    def fresh(self, path: str, *parts: object, papers: Iterable[Paper] = ()) -> bool:
+        """Record the page's key; whether it must be rendered."""
+        digest = hashlib.blake2b(f"{self.salt}\0{path}\0{parts!r}".encode(), digest_size=16)
+        for paper in papers:
+            digest.update(self.digests[paper.id])
+        key = self.keys[path] = digest.hexdigest()
+        if self.known.get(path) == key:
+            self.kept.add(path)
+            return False
+        return True
+
+
 def render_site(
     papers: Sequence[Paper],
     themes: ThemeConfig,
     site: SiteConfig,
     feeds: Sequence[tuple[str, str, str]],
     loader: jinja2.BaseLoader,
+    cache: PageCache | None = None,
 ) -> dict[str, bytes]:
-    """All generated Markdown pages, keyed by their path below the docs folder."""
+    """All generated Markdown pages, keyed by their path below the docs folder (with a cache:
+    all but the pages it keeps)."""
     env = _environment(loader)
+    if cache is not None:
+        templates = sorted(env.list_templates())
+        sources = [(name, env.loader.get_source(env, name)[0]) for name in templates if env.loader]
+        cache.salt = hashlib.sha256(f"{cache.salt}\0{site!r}\0{themes!r}\0{sources!r}".encode()).hexdigest()
     days = build_days(papers)
     theme_views = _theme_views(papers, themes)
     theme_names = {t.id: t.name for t in themes.themes}
@@ -235,16 +266,21 @@ def render_site(
     }
     out = _EncodingDict()  # pages are stored as UTF-8 bytes as soon as they are rendered
     for i, day in enumerate(days):
+        previous = days[i - 1].day if i > 0 else None
+        following = days[i + 1].day if i + 1 < len(days) else None
+        path = f"days/{day.day.isoformat()}.md"
+        if cache and not cache.fresh(path, day.day, day.dumps, previous, following, papers=(*day.new, *day.seen_again)):
+            continue
         sections = defaultdict(list)
         for paper in day.new:
             sections[paper.themes[0] if paper.themes else "other"].append(paper)
-        out[f"days/{day.day.isoformat()}.md"] = env.get_template("day.md.j2").render(
+        out[path] = env.get_template("day.md.j2").render(
             common,
             day=day,
             sections=[(t, sections[t.id]) for t in theme_views if sections[t.id]]
             + [(None, sections[k]) for k in sorted(sections) if k not in order],
-            previous=days[i - 1].day if i > 0 else None,
-            next=days[i + 1].day if i + 1 < len(days) else None,
+            previous=previous,
+            next=following,
         )
     for view in theme_views:
         shown = view.months
@@ -256,9 +292,10 @@ def render_site(
                 shown += ((month, ps),)
                 count += len(ps)
             for month, ps in view.months:
-                out[f"themes/{view.id}/{month:%Y-%m}.md"] = env.get_template("theme_month.md.j2").render(
-                    common, theme=view, month=month, papers=ps
-                )
+                path = f"themes/{view.id}/{month:%Y-%m}.md"
+                if cache and not cache.fresh(path, view.id, month, papers=ps):
+                    continue
+                out[path] = env.get_template("theme_month.md.j2").render(common, theme=view, month=month, papers=ps)
         out[f"themes/{view.id}/index.md"] = env.get_template("theme.md.j2").render(common, theme=view, shown=shown)
     out["themes/index.md"] = env.get_template("themes.md.j2").render(common)
     # The archive page lists the latest year's days; every year has a page of its own, so no

@@ -16,7 +16,7 @@ from generator import dedupe, incremental
 from generator.cli import Project
 from generator.files import code_fingerprint, read_dumps
 from generator.models import DumpFile
-from generator.pipeline import BuildCache, BuildResult, BuildState, build, extend
+from generator.pipeline import ARCHIVE_PATH, BuildCache, BuildResult, BuildState, build, extend
 
 from .conftest import DUMPS, ROOT, make_project
 
@@ -55,30 +55,48 @@ def _roundtrip(state: BuildState) -> BuildState:
     return pickle.loads(pickle.dumps(state))  # as the next build reads it from the cache
 
 
+def _next(state: BuildState, on_disk: dict[str, bytes], dumps: list[DumpFile], site: Project) -> BuildResult:
+    """The next build as `digest build` runs it: every page of the last build still on disk
+    (so the page keys apply) and its archive files to take unchanged months from."""
+    previous = (on_disk[ARCHIVE_PATH], on_disk[ARCHIVE_PATH + ".gz"])
+    step = extend(_roundtrip(state), dumps, site.load_config(), site.loader(), CODE, dict(state.page_keys), previous)
+    assert step is not None
+    assert step.kept <= on_disk.keys() and not step.kept & step.files.keys()
+    step.files = {**{path: on_disk[path] for path in step.kept}, **step.files}
+    return step
+
+
 def test_each_next_seed_day_extends_to_the_cold_result(site):
     dumps = read_dumps(DUMPS)
     config, loader = site.load_config(), site.loader()
-    state = _cold(dumps[:1], site).state
+    first = _cold(dumps[:1], site)
+    state, on_disk = first.state, first.files
     for n in range(2, len(dumps) + 1):
         assert state is not None
-        step = extend(_roundtrip(state), dumps[:n], config, loader, CODE)
+        step = extend(_roundtrip(state), dumps[:n], config, loader, CODE)  # rendering everything
         assert step is not None, n
-        _same(step, _cold(dumps[:n], site))
-        state = step.state
+        cold = _cold(dumps[:n], site)
+        _same(step, cold)
+        step = _next(state, on_disk, dumps[:n], site)  # rendering only what changed
+        _same(step, cold)
+        state, on_disk = step.state, step.files
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_synthetic_days_with_resightings_extend_to_the_cold_result(site, seed):
     # Re-sightings (exact, truncated, retyped, retitled) of recent papers, both dump formats.
     dumps = _dumps(list(_synth().generate(24, seed, per_day=25)))
-    config, loader = site.load_config(), site.loader()
-    state = _cold(dumps[:16], site).state
+    first = _cold(dumps[:16], site)
+    state, on_disk = first.state, first.files
     for n in (17, 20, 24):  # one day, then several at once
         assert state is not None
-        step = extend(_roundtrip(state), dumps[:n], config, loader, CODE)
-        assert step is not None, n
+        step = _next(state, on_disk, dumps[:n], site)
         _same(step, _cold(dumps[:n], site))
-        state = step.state
+        # Only day and theme-month pages are kept; after one day, most earlier day pages are.
+        days = [path for path in on_disk if path.startswith("days/")]
+        assert step.kept <= set(days) | {p for p in on_disk if p.startswith("themes/") and "/20" in p}
+        assert n != 17 or len(step.kept) >= len(days) // 2
+        state, on_disk = step.state, step.files
 
 
 def test_nothing_new_renders_again_from_the_state(site):
