@@ -62,4 +62,6 @@ class Paper:
 
     @property
     def days_seen(self) -> tuple[dt.date, ...]:
+        if len(self.sightings) == 1:  # most papers: quick, as this runs for every paper on every build
+            return (self.sightings[0].date,)
         return tuple(sorted({s.date for s in self.sightings}))

@@ -11,6 +11,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -99,6 +100,31 @@ class BuildState:
     chunks: dict[str, Chunk] = field(default_factory=dict)
     out_dir: str = ""
     written: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The papers as stored: pickled a month at a time under the month's archive key, so that
+    # saving the state after a new day pickles only the months that changed.
+    paper_blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        months: dict[str, list[Paper]] = {}
+        for paper in self.papers:
+            months.setdefault(f"{paper.first_seen:%Y-%m}", []).append(paper)
+        blobs = {}
+        for month, members in months.items():
+            key = self.chunks[month].key if month in self.chunks else ""
+            old = self.paper_blobs.get(month)
+            reuse = key and old is not None and old[0] == key
+            blobs[month] = old if reuse and old else (key, pickle.dumps(members, pickle.HIGHEST_PROTOCOL))
+        self.paper_blobs = blobs
+        state = dict(self.__dict__)
+        del state["papers"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        # Months in key order are newest first: the papers come back in their sorted order.
+        self.papers = [
+            p for month in sorted(self.paper_blobs, reverse=True) for p in pickle.loads(self.paper_blobs[month][1])
+        ]
 
 
 def state_key(code: str, config: Config) -> str:
@@ -215,8 +241,7 @@ def archive_files(
     for n, (month, members) in enumerate(months):
         last = n == len(months) - 1
         digest = hashlib.blake2b(f"{month}\0{last}".encode(), digest_size=16)
-        for paper in members:
-            digest.update(digests[paper.id])
+        digest.update(b"".join([digests[paper.id] for paper in members]))
         key = digest.hexdigest()
         old = known.get(month) if known and previous else None
         if old is not None and previous is not None and old.key == key:
@@ -530,6 +555,7 @@ def _extend(
         state.warnings + warnings,
         digests,
         chunks=state.chunks,
+        paper_blobs=state.paper_blobs,
     )
     _collect_only_new_objects()
     files, kept = _render(papers, dumps, config, loader, new_state, known, previous_archive)

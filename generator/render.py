@@ -228,8 +228,7 @@ class PageCache:
     def fresh(self, path: str, *parts: object, papers: Iterable[Paper] = ()) -> bool:
         """Record the page's key; whether it must be rendered."""
         digest = hashlib.blake2b(f"{self.salt}\0{path}\0{parts!r}".encode(), digest_size=16)
-        for paper in papers:
-            digest.update(self.digests[paper.id])
+        digest.update(b"".join([self.digests[paper.id] for paper in papers]))
         key = self.keys[path] = digest.hexdigest()
         if self.known.get(path) == key:
             self.kept.add(path)
