@@ -162,34 +162,24 @@ def run_child(
 
 
 def generator_child(root: Path, dumps: Path, out: Path, scaling: bool, profile: Path | None) -> None:
-    """In the child: every stage of `digest build`, timed; one JSON object on stdout."""
+    """In the child: `digest build` (cli.run_build: the build cache, the next-day state and the
+    up-to-date check in <root>/.cache/digest/, all cold on the first run), stage by stage;
+    one JSON object on stdout."""
     import cProfile
 
-    from generator.cli import Project
-    from generator.files import build_lock, code_fingerprint, load_cache, read_dumps, save_cache, write_tree
-    from generator.pipeline import build
+    from generator.cli import Project, run_build
 
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
     t0 = time.perf_counter()
-    project = Project(root / "mkdocs.yml")
-    config = project.load_config()
-    dumps_read = read_dumps(dumps)
-    t1 = time.perf_counter()
-    # As `digest build` does: the build cache in <root>/.cache/digest/ (cold on the first run).
-    cache = load_cache(project.cache_file, code_fingerprint())
-    result = build(dumps_read, config, project.loader(), cache=cache)
-    t2 = time.perf_counter()
-    with build_lock(out):
-        report = write_tree(out, result.files)
-        if result.cache is not None and result.cache.misses:
-            save_cache(project.cache_file, result.cache)
+    summary, report = run_build(Project(root / "mkdocs.yml"), dumps, out, strict=False)
     t3 = time.perf_counter()
     if profiler:
         profiler.disable()
         profiler.dump_stats(str(profile))
-    timings = {"read": t1 - t0, **result.timings, "write": t3 - t2}
+    timings = summary.timings
+    dumps_read = sorted(dumps.glob("*.txt"))
     scaling_info = None
     if scaling and len(dumps_read) >= 10:
         # dedupe on the first fifth of the days, in a fresh process (no warm caches), to compare
@@ -207,16 +197,15 @@ def generator_child(root: Path, dumps: Path, out: Path, scaling: bool, profile: 
             {
                 "timings": timings,
                 "total_s": t3 - t0,
-                "papers": len(result.papers),
-                "entries": result.entries,
-                "files": len(result.files),
-                "bytes": sum(len(b) for b in result.files.values()),
+                "mode": "up to date" if summary.up_to_date else "next day" if summary.extended else "full",
+                "papers": summary.papers,
+                "entries": summary.entries,
+                "files": len(report.written) + report.unchanged,
+                "bytes": sum((out / p).stat().st_size for p in report.written),
                 "written": list(report.written),
                 "removed": list(report.removed),
                 "unchanged": report.unchanged,
-                "warnings": len(result.warnings),
-                "cache_hits": result.cache.hits if result.cache else 0,
-                "cache_misses": result.cache.misses if result.cache else 0,
+                "warnings": len(summary.warnings),
                 "scaling": scaling_info,
             }
         )
@@ -645,7 +634,8 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
     kinds = Counter(p.split("/")[0] if "/" in p else p for p in written)
     only_changed = set(written) == set(changed)
     log(
-        f"incremental (+{extra.name}): {inc['total_s']:.2f}s in-process (process {inc['process_s']:.2f}s), "
+        f"incremental (+{extra.name}, {inc['mode']}): {inc['total_s']:.2f}s in-process "
+        f"(process {inc['process_s']:.2f}s, peak RSS {inc['rss_mb']:.0f} MB), "
         + ", ".join(f"{k} {v:.2f}s" for k, v in inc["timings"].items())
         + f"; wrote {len(written)} files ({dict(kinds)}), removed {len(inc['removed'])}, "
         f"unchanged {inc['unchanged']}; written == content-changed: {only_changed}"
@@ -669,6 +659,8 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         "generator_rss_mb": round(gen["rss_mb"]),
         "dedupe_scaling": round(scaling, 2) if scaling else None,
         "incremental_s": round(inc["total_s"], 2),
+        "incremental_mode": inc["mode"],
+        "incremental_process_s": round(inc["process_s"], 2),
         "incremental_files": len(written),
         "incremental_only_changed": only_changed,
         "mkdocs_s": round(mk["seconds"], 1),

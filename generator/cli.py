@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ class BuildSummary:
     dumps: int
     warnings: tuple[Warning_, ...]
     up_to_date: bool = False
+    extended: bool = False  # the last build's state was extended with new days
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 def run_build(
@@ -92,14 +95,21 @@ def run_build(
     to do (as `make` would say): the build reports the last build's figures and writes nothing.
     That makes `mkdocs build` after `digest build` (and a `mkdocs serve` rebuild after a page
     edit) cheap however large the archive."""
+    started = time.perf_counter()
     config = project.load_config()
     dumps = files.read_dumps(dumps_dir)
     stamp = files.build_stamp(project.root, dumps, out_dir)
+    read_s = time.perf_counter() - started
     if use_cache:
         last = files.read_stamp(project.stamp_file(out_dir), out_dir, stamp)
         if last is not None:
             summary = BuildSummary(
-                last["entries"], last["papers"], last["dumps"], tuple(Warning_(*w) for w in last["warnings"]), True
+                last["entries"],
+                last["papers"],
+                last["dumps"],
+                tuple(Warning_(*w) for w in last["warnings"]),
+                up_to_date=True,
+                timings={"read": read_s},
             )
             if strict and summary.warnings:
                 raise DigestError([w.as_problem() for w in summary.warnings])
@@ -116,12 +126,16 @@ def run_build(
         result = build(dumps, config, project.loader(), progress=progress, cache=cache)
     if strict and result.warnings:
         raise DigestError([w.as_problem() for w in result.warnings])
+    timings = {"read": read_s, **result.timings}
     summary = BuildSummary(
         result.entries,
         len(result.papers),
         len({s.dump for p in result.papers for s in p.sightings}),
         tuple(result.warnings),
+        extended=result.cache is None and result.state is not None,
+        timings=timings,
     )
+    written = time.perf_counter()
     with files.build_lock(out_dir):
         report = files.write_tree(out_dir, result.files, result.kept)
         if result.cache is not None and result.cache.misses:
@@ -133,7 +147,7 @@ def run_build(
             project.stamp_file(out_dir),
             out_dir,
             stamp,
-            result.files,
+            [*result.files, *result.kept],
             {
                 "entries": summary.entries,
                 "papers": summary.papers,
@@ -141,6 +155,7 @@ def run_build(
                 "warnings": [[w.path, w.line, w.what, w.todo] for w in summary.warnings],
             },
         )
+    timings["write"] = time.perf_counter() - written
     return summary, report
 
 
@@ -231,6 +246,7 @@ def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: boo
                 if result.up_to_date
                 else f"{len(report.written)} files written, {len(report.removed)} removed, "
                 f"{report.unchanged} unchanged in {files.display(out_dir)}/"
+                + (" (the last build, extended with the new dumps)" if result.extended else "")
             )
         )
 

@@ -288,11 +288,9 @@ def stamp_file(cache_dir: Path, out_dir: Path) -> Path:
     return cache_dir / f"stamp-{hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]}.json"
 
 
-def write_stamp(
-    path: Path, out_dir: Path, stamp: str, files: Mapping[str, bytes], summary: Mapping[str, object]
-) -> None:
-    """Record what the build just wrote (each file's size and modification time) under `stamp`.
-    Like the cache, a record that cannot be written only makes the next build do the work."""
+def write_stamp(path: Path, out_dir: Path, stamp: str, files: Iterable[str], summary: Mapping[str, object]) -> None:
+    """Record the files the build generated (each one's size and modification time) under
+    `stamp`. Like the cache, a record that cannot be written only makes the next build work."""
     record = {"stamp": stamp, "files": _stats(out_dir, sorted(files)), **summary}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
