@@ -374,12 +374,12 @@ def _build(
     lap("parse")
     grouper = cold_grouper(entries)
     papers, ids = dedupe_grouped(grouper)
-    # The grouping's compact form for the next day's build, made beside themes and rendering.
+    lap("dedupe")
+    papers = _themes(papers, config, cache)  # on every core
+    lap("themes")
+    # The grouping's compact form for the next day's build, made beside rendering (one core).
     index = _in_background(GroupIndex.from_grouper, grouper) if cache is not None else None
     del grouper
-    lap("dedupe")
-    papers = _themes(papers, config, cache)
-    lap("themes")
     state = None
     if cache is not None:
         state = BuildState(

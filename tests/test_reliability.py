@@ -230,3 +230,25 @@ def test_cached_search_bundles_equal_fresh_ones_and_a_new_day_reindexes_only_its
     shutil.rmtree(cache)
     _digest("site", cwd=project, env=env)
     assert tree(project / "site") == warm
+
+
+@pytest.mark.parametrize(
+    ("link", "message"),
+    [
+        ("missing-page.md", "contains a link to 'missing-page.md' which is not found"),
+        ("days/2026-11-20.md#no-such-paper", "contains a link 'days/2026-11-20.md#no-such-paper', but there is no"),
+    ],
+)
+def test_links_inside_raw_paper_lists_are_checked_like_markdown_links(project, link, message):
+    # Paper lists are set aside while Markdown runs; the hook resolves and checks their links.
+    for path in DUMPS.glob("*.txt"):
+        shutil.copy(path, project / "dumps" / path.name)
+    about = project / "docs" / "about.md"
+    about.write_text(
+        about.read_text() + f'\n<ul class="digest-list" markdown="0">\n<li><a href="{link}">x</a></li>\n</ul>\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "site"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert message in done.stderr
