@@ -110,8 +110,20 @@ def render_feeds(
     out[RSS_PATH] = _rss(main, site, _url(site, RSS_PATH), built, entries.get_all(newest))
     out[ATOM_PATH] = _atom(main, site, _url(site, ATOM_PATH), built, entries.get_all(newest))
     out[JSON_PATH] = _json_feed(main, site, newest, names)
+    # The newest feed_items papers of each theme, in one pass (stopping once every theme is full).
+    by_theme: dict[str, list[Paper]] = {theme_id: [] for theme_id, _ in theme_list}
+    open_themes = len(by_theme)
+    for paper in ordered:
+        for theme_id in paper.themes:
+            members = by_theme.get(theme_id)
+            if members is not None and len(members) < site.feed_items:
+                members.append(paper)
+                if len(members) == site.feed_items:
+                    open_themes -= 1
+        if not open_themes:
+            break
     for theme_id, name in theme_list:
-        members = [p for p in ordered if theme_id in p.themes][: site.feed_items]
+        members = by_theme[theme_id]
         channel = _Channel(f"{site_name} — {name}", f"{name}: {description}", site.site_url)
         items = entries.get_all(members)
         out[theme_rss_path(theme_id)] = _rss(channel, site, _url(site, theme_rss_path(theme_id)), built, items)

@@ -268,7 +268,7 @@ def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path) -> str:
         with contextlib.suppress(OSError):
             digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     for dump in dumps:
-        digest.update(b"\0" + dump.name.encode() + b"\0" + hashlib.sha256(dump.data).digest())
+        digest.update(b"\0" + dump.name.encode() + b"\0" + dump.sha256)
     return digest.hexdigest()
 
 

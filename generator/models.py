@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -18,6 +20,12 @@ class DumpFile:
     @property
     def path(self) -> str:
         return self.display_path or self.name
+
+    @functools.cached_property
+    def sha256(self) -> bytes:
+        """The digest of the bytes (computed once: the up-to-date check, the state and the cache
+        all identify a dump by it)."""
+        return hashlib.sha256(self.data).digest()
 
 
 @dataclass(frozen=True)

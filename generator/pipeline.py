@@ -134,7 +134,7 @@ def state_key(code: str, config: Config) -> str:
 def dump_key(code: str, dump: DumpFile) -> str:
     """A dump's identity for the state: its name, where errors say it is, its bytes, the code."""
     digest = hashlib.sha256(f"{code}\0{dump.name}\0{dump.path}\0".encode())
-    digest.update(dump.data)
+    digest.update(dump.sha256)
     return digest.hexdigest()
 
 
@@ -158,7 +158,7 @@ def parse_all(
     warnings: list[Warning_] = []
     problems: list[Problem] = []
     for n, dump in enumerate(dumps, 1):
-        key = cache._key("parse", dump.name, dump.path, dump.data) if cache else ""
+        key = cache._key("parse", dump.name, dump.path, dump.sha256) if cache else ""
         if cache:
             cache.used_parsed.add(key)
         try:
