@@ -1,9 +1,11 @@
 """MkDocs hook: `mkdocs build` and `mkdocs serve` run the generator themselves.
 
-Listed under `hooks:` in mkdocs.yml. Before each build it regenerates the pages into docs_dir
-(the writer only rewrites files whose bytes changed, so `mkdocs serve` does not loop), sets the
-navigation from the theme list, and under `mkdocs serve` watches dumps/, themes.yml and
-overrides.yml so a saved dump shows up at once.
+Listed under `hooks:` in mkdocs.yml. Before each build it runs `digest build` into docs_dir (in
+a process of its own; the writer only rewrites files whose bytes changed, so `mkdocs serve` does
+not loop) and sets the navigation from the theme list. While MkDocs builds, it sets the
+generator's finished HTML (paper blocks and lists) aside from Markdown and puts it back into
+each written page, and indexes the day pages for search (generator/search.py). Under
+`mkdocs serve` it watches dumps/, themes.yml, overrides.yml and templates/.
 """
 
 from __future__ import annotations
