@@ -33,10 +33,10 @@ LOCK = ".digest.lock"
 _IGNORED_IN_DUMPS = {"readme", "readme.md", "readme.txt"}
 
 
-def display(path: Path) -> str:
+def display(path: Path, cwd: Path | None = None) -> str:
     """A path as errors show it: relative to the working directory when it is below it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(cwd or Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -70,6 +70,7 @@ def list_dumps(dumps_dir: Path) -> list[Path]:
 
 def read_dumps(dumps_dir: Path) -> list[DumpFile]:
     dumps = []
+    cwd = Path.cwd().resolve()
     for path in list_dumps(dumps_dir):
         day = day_from_name(path.name)
         assert day is not None
@@ -77,7 +78,7 @@ def read_dumps(dumps_dir: Path) -> list[DumpFile]:
             data = path.read_bytes()
         except OSError as exc:
             raise DumpError(display(path), None, f"cannot read: {exc.strerror}", "check its permissions") from None
-        dumps.append(DumpFile(path.name, day, data, display(path)))
+        dumps.append(DumpFile(path.name, day, data, display(path, cwd)))
     return dumps
 
 
