@@ -44,6 +44,8 @@ def _text_digest(title: str, abstract: str) -> bytes:
 ITEM_BITS = 24  # items an index can hold: 16.7 million (a five-year archive has about 100,000)
 _ITEM_MASK = (1 << ITEM_BITS) - 1
 _LOW64 = (1 << 64) - 1
+# Keys added since the last cold build are kept in a dict up to this many, then folded in.
+RECENT_KEYS_MAX = 50_000
 
 
 def _key_digest(key: str) -> int:
@@ -175,7 +177,19 @@ class GroupIndex:
         joined: dict[int, list[Entry]] = {}
         for entry, i in zip(ordered, of_entry, strict=True):
             joined.setdefault(self.find(i), []).append(entry)
+        if len(self.recent_keys) > RECENT_KEYS_MAX:
+            self._fold_recent_keys()
         return joined
+
+    def _fold_recent_keys(self) -> None:
+        """Move the keys added by later days into the sorted arrays (a few seconds, every couple
+        of months of daily builds), so that the state does not grow a dict without end."""
+        combined = [high << 64 | low for high, low in zip(self.key_high, self.key_low, strict=True)]
+        combined += [digest << ITEM_BITS | i for digest, members in self.recent_keys.items() for i in members]
+        combined.sort()
+        self.key_high = array("Q", [v >> 64 for v in combined])
+        self.key_low = array("Q", [v & _LOW64 for v in combined])
+        self.recent_keys = {}
 
 
 def group_entries(
