@@ -184,6 +184,13 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+def item_text(entry: Entry) -> tuple[str, str, bool]:
+    """What makes an entry's item: its normalised title and abstract (an ellipsis stripped), and
+    whether the abstract was cut."""
+    abstract, cut = strip_ellipsis(entry.abstract)
+    return normalize(entry.title), normalize(abstract), cut
+
+
 def sighting_order(entry: Entry) -> tuple[date, str, int]:
     return (entry.date, entry.dump, entry.position)
 
@@ -203,17 +210,14 @@ class Grouper:
         self.uf = _UnionFind(0)
         self.last: tuple[date, str, int] | None = None
 
-    def _item(self, entry: Entry) -> tuple[Item, bool]:
-        abstract, cut = strip_ellipsis(entry.abstract)
-        text = (normalize(entry.title), normalize(abstract))
-        item = self.texts.get(text)
-        created = item is None
+    def _add(self, entry: Entry) -> None:
+        title, abstract, cut = item_text(entry)
+        item = self.texts.get((title, abstract))
         if item is None:
-            item = self.texts[text] = Item(len(self.items), text[0], text[1], cut)
+            item = self.texts[(title, abstract)] = Item(len(self.items), title, abstract, cut)
             self.items.append(item)
             self.uf.parent.append(item.index)
         item.entries.append(entry)
-        return item, created
 
     def groups(self) -> dict[int, list[Entry]]:
         """Every group by its root (its smallest item), entries in sighting order."""
@@ -229,7 +233,7 @@ def cold_grouper(entries: Iterable[Entry]) -> Grouper:
     grouper = Grouper()
     ordered = sorted(entries, key=sighting_order)
     for entry in ordered:
-        grouper._item(entry)
+        grouper._add(entry)
     grouper.last = sighting_order(ordered[-1]) if ordered else None
     items = grouper.items
     for item in items:

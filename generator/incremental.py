@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from .dedupe import MAX_BLOCK, Grouper, Item, blocking_keys, normalize, same_paper, sighting_order, strip_ellipsis
+from .dedupe import MAX_BLOCK, Grouper, Item, blocking_keys, item_text, same_paper, sighting_order
 from .models import Entry
 
 EntryLoader = Callable[[str, int], Entry]  # (dump name, position) -> the entry
@@ -120,17 +120,14 @@ class GroupIndex:
 
         def item(i: int) -> Item:
             if i not in materialised:
-                entry = load(self.dumps[self.item_dump[i]], self.item_position[i])
-                abstract, cut = strip_ellipsis(entry.abstract)
-                materialised[i] = Item(i, normalize(entry.title), normalize(abstract), cut)
+                materialised[i] = Item(i, *item_text(load(self.dumps[self.item_dump[i]], self.item_position[i])))
             return materialised[i]
 
         dump_index = {name: i for i, name in enumerate(self.dumps)}
         of_entry: list[int] = []
         new_items: list[int] = []
         for entry in ordered:
-            abstract, cut = strip_ellipsis(entry.abstract)
-            title_text, abstract_text = normalize(entry.title), normalize(abstract)
+            title_text, abstract_text, cut = item_text(entry)
             digest = _text_digest(title_text, abstract_text)
             i = self.texts.get(digest)
             if i is None:

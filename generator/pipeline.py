@@ -540,11 +540,7 @@ def _extend(
     # Themes depend only on a paper's text: a re-sighted paper whose text did not change keeps them.
     same_text = {p.id for p in changed if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)}
     same_themes = [replace(p, themes=old[p.id].themes) for p in changed if p.id in same_text]
-    to_assign = [p for p in changed if p.id not in same_text] + fresh
-    assigned = assign_texts([(p.title, p.abstract) for p in to_assign], config.themes)
-    updated = same_themes + [
-        replace(p, themes=config.overrides.get(p.id) or themes) for p, themes in zip(to_assign, assigned, strict=True)
-    ]
+    updated = same_themes + _themes([p for p in changed if p.id not in same_text] + fresh, config, None)
     replaced = {p.id for p in updated}
     papers = [p for p in state.papers if p.id not in replaced] + updated
     papers.sort(key=lambda p: (-p.first_seen.toordinal(), p.id))
