@@ -98,7 +98,8 @@ def run_build(
     started = time.perf_counter()
     config = project.load_config()
     dumps = files.read_dumps(dumps_dir)
-    stamp = files.build_stamp(project.root, dumps, out_dir)
+    code = files.code_fingerprint()
+    stamp = files.build_stamp(project.root, dumps, out_dir, code)
     read_s = time.perf_counter() - started
     if use_cache:
         last = files.read_stamp(project.stamp_file(out_dir), out_dir, stamp)
@@ -114,7 +115,6 @@ def run_build(
             if strict and summary.warnings:
                 raise DigestError([w.as_problem() for w in summary.warnings])
             return summary, files.WriteReport((), (), len(last["files"]))
-    code = files.code_fingerprint()
     # The next day: extend the last build (generator/incremental.py); otherwise build cold.
     state = files.load_state(project.state_file, state_key(code, config)) if use_cache else None
     result = None

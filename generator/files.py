@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import gc
 import hashlib
 import json
 import os
@@ -24,7 +23,7 @@ from typing import Any
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .models import DumpFile
 from .parse import day_from_name
-from .pipeline import ARCHIVE_PATH, BuildCache, BuildState
+from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, no_gc_pauses
 
 ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
 
@@ -258,10 +257,10 @@ def _remove_empty_dirs(out_dir: Path, candidates: set[Path]) -> None:
             directory = directory.parent
 
 
-def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path) -> str:
+def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path, code: str) -> str:
     """A hash of everything a build's output depends on: the generator's code, the config files
     and templates beside mkdocs.yml, every dump's name and bytes, and where the output goes."""
-    digest = hashlib.sha256(code_fingerprint().encode())
+    digest = hashlib.sha256(code.encode())
     digest.update(b"\0" + str(out_dir.resolve()).encode() + b"\0" + os.getcwd().encode())
     inputs = [root / "mkdocs.yml", root / "themes.yml", root / "overrides.yml"]
     inputs += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
@@ -342,7 +341,7 @@ def save_cache(path: Path, cache: BuildCache | BuildState) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle, _no_collection():
+        with open(tmp, "wb") as handle, no_gc_pauses():
             pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
@@ -354,9 +353,7 @@ def record_written(state: BuildState, out_dir: Path) -> None:
     """Note in the state where its build wrote and each keyed file's size and modification
     time, by which the next build tells that a file is still as this one wrote it."""
     state.out_dir = str(out_dir.resolve())
-    state.written = {
-        path: (size, mtime) for path, (size, mtime) in _stats(out_dir, [*state.page_keys, *ARCHIVE_FILES]).items()
-    }
+    state.written = _stats(out_dir, [*state.page_keys, *ARCHIVE_FILES])
 
 
 def as_written(state: BuildState, out_dir: Path) -> tuple[dict[str, str], tuple[bytes, bytes] | None]:
@@ -365,7 +362,7 @@ def as_written(state: BuildState, out_dir: Path) -> tuple[dict[str, str], tuple[
     if state.out_dir != str(out_dir.resolve()):
         return {}, None
     now = _stats(out_dir, list(state.written))
-    same = {path for path, stat in now.items() if tuple(stat) == tuple(state.written[path])}
+    same = {path for path, stat in now.items() if stat == state.written[path]}
     known = {path: key for path, key in state.page_keys.items() if path in same}
     archive = None
     if all(path in same for path in ARCHIVE_FILES):
@@ -378,24 +375,11 @@ def load_state(path: Path, key: str) -> BuildState | None:
     """The last build's state when it was made under `key` (the same code and theme config;
     pipeline.extend checks the rest), or None."""
     try:
-        with open(path, "rb") as handle, _no_collection():
+        with open(path, "rb") as handle, no_gc_pauses():
             state = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
     return state if isinstance(state, BuildState) and state.key == key else None
-
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """Unpickling or pickling a large state makes millions of objects that all stay alive; the
-    cyclic garbage collector would scan them over and over (it tripled the load time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:

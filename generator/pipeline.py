@@ -100,7 +100,7 @@ class BuildState:
     page_keys: dict[str, str] = field(default_factory=dict)
     chunks: dict[str, Chunk] = field(default_factory=dict)
     out_dir: str = ""
-    written: dict[str, tuple[int, int]] = field(default_factory=dict)
+    written: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns]
     # The papers as stored: pickled a month at a time under the month's archive key, so that
     # saving the state after a new day pickles only the months that changed.
     paper_blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
@@ -278,10 +278,11 @@ def paper_digest(p: Paper) -> bytes:
 
 
 @contextmanager
-def _no_gc_pauses() -> Iterator[None]:
+def no_gc_pauses() -> Iterator[None]:
     """The build allocates millions of small objects that live until it ends; the cyclic garbage
     collector would scan them again and again for nothing (it cost a third of a large build).
-    It is off while papers are built, and sees only new objects while pages are rendered."""
+    It is off while papers are built, and sees only new objects while pages are rendered.
+    (Pickling or unpickling the build state is the same case: files.py uses it there.)"""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -308,8 +309,13 @@ def build(
     cache: BuildCache | None = None,
 ) -> BuildResult:
     """Everything the docs folder should hold, computed in memory; nothing is written here."""
-    with _no_gc_pauses():
+    with no_gc_pauses():
         return _build(dumps, config, loader, progress, cache)
+
+
+def _can_fork() -> bool:
+    """fork is quick and needs no importable __main__; it is only safe with no other threads."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 # Below this many papers to assign, worker processes cost more than they save.
@@ -325,8 +331,7 @@ def assign_texts(texts: list[tuple[str, str]], config: ThemeConfig) -> list[tupl
     """Themes for each (title, abstract), in order. Each depends only on its own text, so a large
     batch is split over the machine's cores; the result is the same either way."""
     workers = min(os.cpu_count() or 1, 8)
-    # fork is quick and needs no importable __main__; it is only safe with no other threads.
-    if len(texts) < PARALLEL_MIN_PAPERS or workers < 2 or threading.active_count() > 1:
+    if len(texts) < PARALLEL_MIN_PAPERS or workers < 2 or not _can_fork():
         return _assign_texts((config, texts))
     size = -(-len(texts) // (workers * 4))
     jobs = [(config, texts[i : i + size]) for i in range(0, len(texts), size)]
@@ -414,7 +419,7 @@ def _build(
 def _in_background(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
     """fn(arg) in a forked process (its result comes back pickled); call the returned function
     for the result. Inline when forking is not safe (other threads) or not available."""
-    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _can_fork():
         done = fn(arg)
         return lambda: done
     context = multiprocessing.get_context("fork")
@@ -491,7 +496,7 @@ def extend(
     `known` gives the key of each page file that is on disk as the last build wrote it, and
     `previous_archive` that build's two archive files: what did not change is not redone. The
     result is the one a cold build gives: tests/test_incremental.py holds it to that."""
-    with _no_gc_pauses():
+    with no_gc_pauses():
         return _extend(state, dumps, config, loader, code, known or {}, previous_archive)
 
 
