@@ -52,15 +52,20 @@ class Project:
         )
 
     @property
+    def cache_dir(self) -> Path:
+        """Where builds keep what only saves work (see the README's Caches)."""
+        return self.root / ".cache" / "digest"
+
+    @property
     def cache_file(self) -> Path:
-        return self.root / ".cache" / "digest" / "build.pickle"
+        return self.cache_dir / "build.pickle"
 
     @property
     def state_file(self) -> Path:
-        return self.cache_file.with_name("state.pickle")
+        return self.cache_dir / "state.pickle"
 
     def stamp_file(self, out_dir: Path) -> Path:
-        return files.stamp_file(self.cache_file.parent, out_dir)
+        return files.stamp_file(self.cache_dir, out_dir)
 
     def loader(self) -> jinja2.BaseLoader:
         return jinja2.FileSystemLoader(str(self.root / "templates"))

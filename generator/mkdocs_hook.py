@@ -27,6 +27,7 @@ from generator.cli import Project
 from generator.errors import DigestError
 from generator.files import list_dumps
 from generator.parse import day_from_name
+from generator.render import RAW_BLOCK
 from generator.search import SearchIndex
 
 log = logging.getLogger("mkdocs.hooks.digest")
@@ -93,10 +94,6 @@ def on_pre_build(config: Any) -> None:
     log.info("digest: %s", done.stdout.strip())
 
 
-# Finished HTML from the generator that Markdown must not touch: a day's papers in a theme, a
-# list of papers. Each is one block however many papers it holds.
-# (Matched line by line: ten times faster than `.*?` with DOTALL on a 100 KB page.)
-_RAW_BLOCK = re.compile(r'^<(section|ul) class="digest-(?:papers|list)"[^\n]*>\n(?:[^\n]*\n)*?</\1>$', re.M)
 # What stands in for block N while MkDocs works on the page; "!" in dump text always reaches
 # Markdown as a character reference, so no dump can write a placeholder.
 _PLACEHOLDER = re.compile(r"<p>DIGEST!BLOCK!(\d+)</p>")
@@ -117,7 +114,7 @@ def on_files(files: Any, config: Any) -> Any:
 
 
 def _raw_blocks(source: str) -> list[str]:
-    return [m.group(0) for m in _RAW_BLOCK.finditer(source)]
+    return [m.group(0) for m in RAW_BLOCK.finditer(source)]
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -136,7 +133,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         count += 1
         return f"DIGEST!BLOCK!{count - 1}"
 
-    markdown = _RAW_BLOCK.sub(set_aside, markdown)
+    markdown = RAW_BLOCK.sub(set_aside, markdown)
     _block_anchors[page.file.src_uri] = anchors
     return markdown
 
@@ -187,7 +184,7 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 def _start_search_index(files: Any, config: Any) -> None:
     """Start indexing the day pages' papers (generator/search.py) while MkDocs builds the pages."""
     _stop_search_index()
-    index = SearchIndex(Path(config.config_file_path).parent / ".cache" / "digest" / "search", _language(config))
+    index = SearchIndex(Project(Path(config.config_file_path)).cache_dir / "search", _language(config))
     index.start([(f.src_uri, f.dest_uri, Path(f.abs_src_path)) for f in files.documentation_pages()])
     _search["index"] = index
 

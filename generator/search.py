@@ -31,13 +31,13 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .render import RAW_BLOCK
+
 BUNDLES_FILE = "bundles.json"
 # Look-up links are not content.
 EXCLUDE_SELECTORS = ".digest-lookup"
 _DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}\.md$")
 _TITLE = re.compile(r"\A---\n(?:.*\n)*?title: (.*)\n")
-# A day's papers in one theme, as the generator writes them (see templates/day.md.j2).
-PAPER_SECTIONS = re.compile(r'^<section class="digest-papers"[^\n]*>\n(?:[^\n]*\n)*?</section>$', re.M)
 
 
 def _pagefind_version() -> str:
@@ -168,4 +168,5 @@ def _link_or_copy(src: str, dst: str) -> None:
 def read_day_page(path: Path) -> tuple[str, list[str]]:
     """(title, paper sections) of a generated day page, read from its file."""
     source = path.read_text(encoding="utf-8-sig")
-    return front_matter_title(source) or path.stem, [m.group(0) for m in PAPER_SECTIONS.finditer(source)]
+    sections = [m.group(0) for m in RAW_BLOCK.finditer(source) if m.group(1) == "section"]
+    return front_matter_title(source) or path.stem, sections
