@@ -134,8 +134,8 @@ def run_build(
     timings = {"read": read_s, **result.timings}
     summary = BuildSummary(
         result.entries,
-        len(result.papers),
-        len({s.dump for p in result.papers for s in p.sightings}),
+        len(result.briefs),
+        result.dumps_seen,
         tuple(result.warnings),
         extended=result.cache is None and result.state is not None,
         timings=timings,

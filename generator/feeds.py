@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
@@ -34,7 +34,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .config import SiteConfig
-from .models import Paper
+from .models import Brief, Paper, newest_first
 from .render import lookup_links, meta_line
 
 GENERATOR = "digest"
@@ -93,39 +93,55 @@ def render_feeds(
     papers, newest first_seen first, then by id. No papers -> `{}`.
     Raises ValueError for two papers with one id or a theme id that is not a safe file name.
     """
-    if not papers:
+    _check_unique_ids(papers)
+    by_id = {paper.id: paper for paper in papers}
+    ordered = sorted((Brief.of(paper) for paper in papers), key=newest_first)
+    return render_feeds_of(ordered, lambda briefs: [by_id[b.id] for b in briefs], themes, site, last_build)
+
+
+def render_feeds_of(
+    briefs: Sequence[Brief],
+    full: Callable[[Sequence[Brief]], list[Paper]],
+    themes: Sequence[tuple[str, str]],
+    site: SiteConfig,
+    last_build: date,
+) -> dict[str, bytes]:
+    """`render_feeds` for a build: `briefs` of every paper, newest first, then by id (their ids
+    are unique), and `full`, which gives the papers in full (only those the feeds show)."""
+    if not briefs:
         return {}
-    ordered = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
-    _check_unique_ids(ordered)
     theme_list = _checked_themes(themes)
     names = {theme_id: _text(name) for theme_id, name in theme_list}
     site_name = _text(site.site_name)
     built = _midnight_utc(last_build)
-    entries = _EntryCache(site, names)
-
-    out: dict[str, bytes] = {}
-    newest = ordered[: site.feed_items]
-    description = _text(site.site_description).strip() or site_name  # RSS needs a description
-    main = _Channel(site_name, description, site.site_url)
-    out[RSS_PATH] = _rss(main, site, _url(site, RSS_PATH), built, entries.get_all(newest))
-    out[ATOM_PATH] = _atom(main, site, _url(site, ATOM_PATH), built, entries.get_all(newest))
-    out[JSON_PATH] = _json_feed(main, site, newest, names)
     # The newest feed_items papers of each theme, in one pass (stopping once every theme is full).
-    by_theme: dict[str, list[Paper]] = {theme_id: [] for theme_id, _ in theme_list}
+    by_theme: dict[str, list[Brief]] = {theme_id: [] for theme_id, _ in theme_list}
     open_themes = len(by_theme)
-    for paper in ordered:
-        for theme_id in paper.themes:
-            members = by_theme.get(theme_id)
-            if members is not None and len(members) < site.feed_items:
-                members.append(paper)
-                if len(members) == site.feed_items:
-                    open_themes -= 1
+    for brief in briefs:
         if not open_themes:
             break
+        for theme_id in brief.themes:
+            members = by_theme.get(theme_id)
+            if members is not None and len(members) < site.feed_items:
+                members.append(brief)
+                if len(members) == site.feed_items:
+                    open_themes -= 1
+    newest = list(briefs[: site.feed_items])
+    shown = {paper.id: paper for paper in full(newest + [b for ms in by_theme.values() for b in ms])}
+    entries = _EntryCache(site, names)
+
+    def papers(members: list[Brief]) -> list[Paper]:
+        return [shown[brief.id] for brief in members]
+
+    out: dict[str, bytes] = {}
+    description = _text(site.site_description).strip() or site_name  # RSS needs a description
+    main = _Channel(site_name, description, site.site_url)
+    out[RSS_PATH] = _rss(main, site, _url(site, RSS_PATH), built, entries.get_all(papers(newest)))
+    out[ATOM_PATH] = _atom(main, site, _url(site, ATOM_PATH), built, entries.get_all(papers(newest)))
+    out[JSON_PATH] = _json_feed(main, site, papers(newest), names)
     for theme_id, name in theme_list:
-        members = by_theme[theme_id]
         channel = _Channel(f"{site_name} — {name}", f"{name}: {description}", site.site_url)
-        items = entries.get_all(members)
+        items = entries.get_all(papers(by_theme[theme_id]))
         out[theme_rss_path(theme_id)] = _rss(channel, site, _url(site, theme_rss_path(theme_id)), built, items)
         out[theme_atom_path(theme_id)] = _atom(channel, site, _url(site, theme_atom_path(theme_id)), built, items)
     out[OPML_PATH] = _opml(site, theme_list, built)

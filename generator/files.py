@@ -10,6 +10,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import pickle
 import shutil
@@ -46,11 +47,14 @@ def list_dumps(dumps_dir: Path) -> list[Path]:
         raise DumpError(display(dumps_dir), None, "no such folder", "create it and put a day's dump in it")
     found: list[Path] = []
     bad: list[Problem] = []
-    for path in sorted(dumps_dir.iterdir()):
-        name = path.name
+    with os.scandir(dumps_dir) as scan:
+        listing = sorted(scan, key=lambda entry: entry.name)
+    for entry in listing:
+        name = entry.name
+        path = dumps_dir / name
         if name.startswith(".") or name.lower() in _IGNORED_IN_DUMPS:
             continue
-        if path.is_file() and day_from_name(name) is not None:
+        if entry.is_file() and day_from_name(name) is not None:
             found.append(path)
         else:
             bad.append(
@@ -69,7 +73,7 @@ def list_dumps(dumps_dir: Path) -> list[Path]:
 
 def read_dumps(dumps_dir: Path) -> list[DumpFile]:
     dumps = []
-    cwd = Path.cwd().resolve()
+    folder = display(dumps_dir)  # once: resolving every file's path was most of the time
     for path in list_dumps(dumps_dir):
         day = day_from_name(path.name)
         assert day is not None
@@ -77,7 +81,7 @@ def read_dumps(dumps_dir: Path) -> list[DumpFile]:
             data = path.read_bytes()
         except OSError as exc:
             raise DumpError(display(path), None, f"cannot read: {exc.strerror}", "check its permissions") from None
-        dumps.append(DumpFile(path.name, day, data, display(path, cwd)))
+        dumps.append(DumpFile(path.name, day, data, os.path.join(folder, path.name)))
     return dumps
 
 
@@ -209,7 +213,8 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes], keep: Iterable[str] = 
     for rel in sorted(files):
         target = _safe_target(out_dir, rel)
         try:
-            if target.read_bytes() == files[rel]:
+            # Read only a file of the same size (the archive is 100 MB and grows every day).
+            if target.stat().st_size == len(files[rel]) and target.read_bytes() == files[rel]:
                 unchanged += 1
                 continue
         except OSError:
@@ -274,9 +279,10 @@ def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path, code: str) -> 
 
 def _stats(out_dir: Path, paths: list[str]) -> dict[str, list[int]]:
     found = {}
+    folder = str(out_dir)
     for rel in paths:
         try:
-            st = (out_dir / rel).stat()
+            st = os.stat(os.path.join(folder, rel))  # not Path: thousands of files, every build
         except OSError:
             continue
         found[rel] = [st.st_size, st.st_mtime_ns]
@@ -366,9 +372,16 @@ def as_written(state: BuildState, out_dir: Path) -> tuple[dict[str, str], tuple[
     known = {path: key for path, key in state.page_keys.items() if path in same}
     archive = None
     if all(path in same for path in ARCHIVE_FILES):
-        with contextlib.suppress(OSError):
-            archive = ((out_dir / ARCHIVE_FILES[0]).read_bytes(), (out_dir / ARCHIVE_FILES[1]).read_bytes())
+        with contextlib.suppress(OSError, ValueError):
+            archive = (_mapped(out_dir / ARCHIVE_FILES[0]), _mapped(out_dir / ARCHIVE_FILES[1]))
     return known, archive
+
+
+def _mapped(path: Path) -> bytes:
+    """A file's bytes, mapped rather than read: the build copies only the parts it keeps. (The
+    mapping stays valid when the writer replaces the file: it keeps the old one's data.)"""
+    with open(path, "rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[return-value]
 
 
 def load_state(path: Path, key: str) -> BuildState | None:

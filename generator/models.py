@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,31 @@ class Paper:
         if len(self.sightings) == 1:  # most papers: quick, as this runs for every paper on every build
             return (self.sightings[0].date,)
         return tuple(sorted({s.date for s in self.sightings}))
+
+
+class Brief(NamedTuple):
+    """What lists and counts show of a paper (theme pages, the archive, stats, feed selection):
+    kept for every paper, so that a build that shows few papers in full (the next day's) need
+    not load every abstract. A tuple: a hundred thousand of them unpickle in a blink."""
+
+    id: str
+    title: str
+    first_seen: dt.date
+    themes: tuple[str, ...]
+    days_seen: tuple[dt.date, ...]
+
+    @classmethod
+    def of(cls, paper: Paper) -> Brief:
+        days = _one_day(paper.first_seen) if len(paper.sightings) == 1 else paper.days_seen
+        return cls(paper.id, paper.title, paper.first_seen, paper.themes, days)
+
+
+@functools.cache
+def _one_day(day: dt.date) -> tuple[dt.date]:
+    """One tuple for all the papers seen on one day only (most): stored once."""
+    return (day,)
+
+
+def newest_first(paper: Paper | Brief) -> tuple[int, str]:
+    """The order of papers everywhere: newest first_seen first, then by id."""
+    return (-paper.first_seen.toordinal(), paper.id)

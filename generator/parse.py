@@ -17,6 +17,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .errors import DumpError, Warning_
 from .models import DumpFile, Entry
@@ -32,17 +33,21 @@ DOT_LINE = "·"
 HEADER_NOISE = re.compile(r"^(new|subscribe|daily papers|get trending papers\b.*|by\s?ak\b.*)$", re.I)
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
 # Characters that are whitespace in a dump but not for str.split() in every case.
-_SPACE_TRANSLATION = {ord(c): " " for c in "\t\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2009\u200a"}
+_SPACES = re.compile("[\t\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2009\u200a]")
 # Control characters other than tab/newline are dropped: they can only corrupt pages and feeds.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
+# Any character that cleaning would change, besides a space at either end of a line: the two
+# sets above and every other character str.split() takes for whitespace.
+_UNCLEAN = re.compile(
+    "[\x00-\x08\t\x0b\x0c\x0e-\x1f\x7f\x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]"
+)
 # A title is a single short line; anything much longer is an abstract.
 MAX_TITLE_CHARS = 400
 # A paragraph holding a line this long is unwrapped text, one title or abstract per line.
 LONG_LINE = 300
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):  # a tuple: made for every line of every dump
     number: int  # 1-based line number in the file
     text: str  # cleaned, stripped
 
@@ -88,17 +93,21 @@ def decode(dump: DumpFile) -> tuple[str, list[Warning_]]:
     return text, [warning]
 
 
-def clean_line(raw: str) -> str:
-    """Normalise the whitespace of one line; keep its text otherwise as is."""
-    text = _CONTROL.sub("", raw.translate(_SPACE_TRANSLATION))
-    return " ".join(text.split())
-
-
 def _lines(text: str) -> list[_Line]:
+    """The lines of a dump, numbered from 1, each with its whitespace normalised and control
+    characters dropped (over the whole text at once: per line, this was most of parsing)."""
     # splitlines() also splits on \x1c-\x1e and \u2028; split on newlines only so that line numbers
     # agree with what an editor shows.
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return [_Line(i, clean_line(raw)) for i, raw in enumerate(raw_lines, 1)]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _UNCLEAN.search(text) is None:  # only spaces to squeeze: most dumps, three times faster
+        return [_Line(i, _squeeze(raw)) for i, raw in enumerate(text.split("\n"), 1)]
+    text = _CONTROL.sub("", _SPACES.sub(" ", text))
+    return [_Line(i, " ".join(raw.split())) for i, raw in enumerate(text.split("\n"), 1)]
+
+
+def _squeeze(line: str) -> str:
+    line = line.strip(" ")
+    return " ".join(line.split()) if "  " in line else line
 
 
 def _strip_header(lines: list[_Line]) -> tuple[list[_Line], str | None]:

@@ -9,13 +9,14 @@ import functools
 import gc
 import gzip
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,9 +28,9 @@ import jinja2
 from .config import Config
 from .dedupe import cold_grouper, dedupe_grouped, merge, new_papers, with_id
 from .errors import DigestError, Problem, Warning_
-from .feeds import feed_links, render_feeds
+from .feeds import feed_links, render_feeds_of
 from .incremental import GroupIndex, group_entries
-from .models import DumpFile, Entry, Paper, Sighting
+from .models import Brief, DumpFile, Entry, Paper, Sighting, newest_first
 from .parse import parse_dump
 from .render import PageCache, render_site
 from .themes import ThemeConfig, assign
@@ -82,6 +83,47 @@ class BuildCache:
         )
 
 
+class PaperStore:
+    """Every paper of a build, kept by month of first_seen and pickled a month at a time: the
+    next day's build unpickles only the months whose papers it shows in full (the new day's,
+    the re-sighted papers', the feeds'), and pickles again only the months that changed."""
+
+    def __init__(self, papers: Iterable[Paper] = ()) -> None:
+        self._loaded: dict[str, dict[str, Paper]] = {}  # month -> paper id -> paper
+        self._blobs: dict[str, bytes] = {}  # month -> its papers pickled, while they are unchanged
+        self.put(papers)
+
+    def _month(self, month: str) -> dict[str, Paper]:
+        found = self._loaded.get(month)
+        if found is None:
+            blob = self._blobs.get(month)
+            found = self._loaded[month] = {p.id: p for p in pickle.loads(blob)} if blob is not None else {}
+        return found
+
+    def get(self, paper: Brief | Paper) -> Paper:
+        return self._month(month_key(paper.first_seen))[paper.id]
+
+    def full(self, briefs: Iterable[Brief]) -> list[Paper]:
+        return [self.get(brief) for brief in briefs]
+
+    def put(self, papers: Iterable[Paper]) -> None:
+        """Add papers, or replace them by id (a paper stays in its month: first_seen is fixed)."""
+        for paper in papers:
+            month = month_key(paper.first_seen)
+            self._month(month)[paper.id] = paper
+            self._blobs.pop(month, None)
+
+    def __getstate__(self) -> dict[str, bytes]:
+        with no_gc_pauses():
+            for month, members in sorted(self._loaded.items()):
+                if month not in self._blobs:
+                    self._blobs[month] = pickle.dumps(list(members.values()), pickle.HIGHEST_PROTOCOL)
+        return dict(sorted(self._blobs.items()))
+
+    def __setstate__(self, blobs: dict[str, bytes]) -> None:
+        self._loaded, self._blobs = {}, dict(blobs)
+
+
 @dataclass
 class BuildState:
     """The last build's papers and grouping, for `extend`. Valid for one code and theme config."""
@@ -90,10 +132,12 @@ class BuildState:
     dumps: list[tuple[str, str]]  # (name, dump_key) of every dump, in build order
     index: GroupIndex
     ids: dict[int, str]  # group root -> paper id
-    papers: list[Paper]  # newest first_seen first, then by id; with themes
+    briefs: list[Brief]  # of every paper, newest first_seen first, then by id
+    store: PaperStore
     entries: int
     warnings: list[Warning_]
     digests: dict[str, bytes]  # paper id -> paper_digest()
+    seen_dumps: set[str]  # the dumps with at least one sighting
     # What the build wrote, for the next one to keep what it need not redo: the key of each
     # day and theme-month page and archive month, and (set by the writer) where the files
     # are and each one's size and modification time, to tell that they are still as written.
@@ -101,31 +145,16 @@ class BuildState:
     chunks: dict[str, Chunk] = field(default_factory=dict)
     out_dir: str = ""
     written: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns]
-    # The papers as stored: pickled a month at a time under the month's archive key, so that
-    # saving the state after a new day pickles only the months that changed.
-    paper_blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        months: dict[str, list[Paper]] = {}
-        for paper in self.papers:
-            months.setdefault(month_key(paper.first_seen), []).append(paper)
-        blobs = {}
-        for month, members in months.items():
-            key = self.chunks[month].key if month in self.chunks else ""
-            old = self.paper_blobs.get(month)
-            reuse = key and old is not None and old[0] == key
-            blobs[month] = old if reuse and old else (key, pickle.dumps(members, pickle.HIGHEST_PROTOCOL))
-        self.paper_blobs = blobs
         state = dict(self.__dict__)
-        del state["papers"]
+        # As columns: pickle does a list of strings in C, a named tuple in Python (7x slower).
+        state["briefs"] = [list(column) for column in zip(*self.briefs, strict=True)]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        # Months in key order are newest first: the papers come back in their sorted order.
-        self.papers = [
-            p for month in sorted(self.paper_blobs, reverse=True) for p in pickle.loads(self.paper_blobs[month][1])
-        ]
+        self.briefs = list(map(Brief._make, zip(*state["briefs"], strict=True)))
 
 
 def state_key(code: str, config: Config) -> str:
@@ -142,13 +171,20 @@ def dump_key(code: str, dump: DumpFile) -> str:
 @dataclass
 class BuildResult:
     files: dict[str, bytes]
-    papers: list[Paper]
+    briefs: list[Brief]  # of every paper, newest first_seen first, then by id
+    store: PaperStore  # the papers in full
     entries: int
+    dumps_seen: int  # dumps with at least one sighting
     warnings: list[Warning_] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     cache: BuildCache | None = None  # what the next build can reuse
     state: BuildState | None = None  # what the next day's build can extend
     kept: set[str] = field(default_factory=set)  # files not in `files`: as the last build wrote them
+
+    @property
+    def papers(self) -> list[Paper]:
+        """Every paper in full, in the briefs' order (loads every month: for tests and tools)."""
+        return self.store.full(self.briefs)
 
 
 def parse_all(
@@ -216,40 +252,41 @@ class Chunk:
 
 
 def archive_files(
-    papers: Sequence[Paper],
+    briefs: Sequence[Brief],
+    full: Callable[[Sequence[Brief]], list[Paper]],
     digests: Mapping[str, bytes],
     known: Mapping[str, Chunk] | None = None,
     previous: tuple[bytes, bytes] | None = None,
 ) -> tuple[bytes, bytes, dict[str, Chunk]]:
     """The machine-readable archive and its gzipped copy, built a month at a time.
 
-    papers.json: newest first_seen first, then by id, one paper per line (readable, diffable,
-    far smaller and faster than indented JSON); missing values null. The .gz is one gzip member
-    per month (a valid gzip file: it unzips to papers.json), so a month whose papers did not
-    change is taken from the previous files (`previous`, where `known` says it lies) instead of
-    being encoded and compressed again. Level 1: a fifth of the size for a tenth of level 6's
-    time; mtime=0: reproducible."""
-    ordered = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
-    months: list[tuple[str, list[Paper]]] = []
-    for paper in ordered:
-        month = month_key(paper.first_seen)
-        if not months or months[-1][0] != month:
-            months.append((month, []))
-        months[-1][1].append(paper)
-    raw_parts, gz_parts = [ARCHIVE_HEAD], [gzip.compress(ARCHIVE_HEAD, compresslevel=1, mtime=0)]
+    papers.json: newest first_seen first, then by id (the order of `briefs`), one paper per
+    line (readable, diffable, far smaller and faster than indented JSON); missing values null.
+    The .gz is one gzip member per month (a valid gzip file: it unzips to papers.json), so a
+    month whose papers did not change is taken from the previous files (`previous`, where
+    `known` says it lies) instead of being encoded and compressed again, and its papers are
+    not loaded (`full` gives a month's papers in full). Level 1: a fifth of the size for a
+    tenth of level 6's time; mtime=0: reproducible."""
+    months = [(month, list(members)) for month, members in itertools.groupby(briefs, lambda b: month_key(b.first_seen))]
+    raw_parts: list[bytes | memoryview] = [ARCHIVE_HEAD]
+    gz_parts: list[bytes | memoryview] = [gzip.compress(ARCHIVE_HEAD, compresslevel=1, mtime=0)]
+    # Views, not slices: the unchanged months are copied once, into the new files.
+    before = (memoryview(previous[0]), memoryview(previous[1])) if previous else None
     raw_at, gz_at = len(raw_parts[0]), len(gz_parts[0])
     chunks: dict[str, Chunk] = {}
     for n, (month, members) in enumerate(months):
         last = n == len(months) - 1
         digest = hashlib.blake2b(f"{month}\0{last}".encode(), digest_size=16)
-        digest.update(b"".join([digests[paper.id] for paper in members]))
+        digest.update(b"".join([digests[brief.id] for brief in members]))
         key = digest.hexdigest()
-        old = known.get(month) if known and previous else None
-        if old is not None and previous is not None and old.key == key:
-            raw = previous[0][old.raw[0] : old.raw[0] + old.raw[1]]
-            gz = previous[1][old.gz[0] : old.gz[0] + old.gz[1]]
+        old = known.get(month) if known and before else None
+        raw: bytes | memoryview
+        gz: bytes | memoryview
+        if old is not None and before is not None and old.key == key:
+            raw = before[0][old.raw[0] : old.raw[0] + old.raw[1]]
+            gz = before[1][old.gz[0] : old.gz[0] + old.gz[1]]
         else:
-            raw = b",\n".join(map(_archive_row, members)) + (b"" if last else b",\n")
+            raw = b",\n".join(map(_archive_row, full(members))) + (b"" if last else b",\n")
             gz = gzip.compress(raw, compresslevel=1, mtime=0)
         chunks[month] = Chunk(key, (raw_at, len(raw)), (gz_at, len(gz)))
         raw_parts.append(raw)
@@ -390,8 +427,14 @@ def _build(
     papers = _themes(papers, config, cache)  # on every core
     lap("themes")
     # The grouping's compact form for the next day's build, made beside rendering (one core).
-    index = _in_background(GroupIndex.from_grouper, grouper) if cache is not None else None
+    index = (
+        _in_background(GroupIndex.from_grouper, grouper, "building the grouping index") if cache is not None else None
+    )
     del grouper
+    briefs = [Brief.of(p) for p in papers]
+    store = PaperStore(papers)
+    digests = {p.id: paper_digest(p) for p in papers}
+    seen_dumps = {s.dump for p in papers for s in p.sightings}
     state = None
     if cache is not None:
         state = BuildState(
@@ -399,26 +442,29 @@ def _build(
             [(d.name, dump_key(cache.code, d)) for d in dumps],
             GroupIndex(),  # below
             ids,
-            papers,
+            briefs,
+            store,
             len(entries),
             list(warnings),
-            {p.id: paper_digest(p) for p in papers},
+            digests,
+            seen_dumps,
         )
-        lap("state")
+    lap("state")
     _collect_only_new_objects()
-    files, kept = _render(papers, dumps, config, loader, state, {}, None)
+    files, kept = _render(briefs, store, digests, dumps, config, loader, state, {}, None)
     lap("render")
     if state is not None and index is not None:
         state.index = index()
         lap("index")
     if cache is not None:
         cache = cache.pruned()
-    return BuildResult(files, papers, len(entries), warnings, lap.timings, cache, state, kept)
+    return BuildResult(files, briefs, store, len(entries), len(seen_dumps), warnings, lap.timings, cache, state, kept)
 
 
-def _in_background(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
-    """fn(arg) in a forked process (its result comes back pickled); call the returned function
-    for the result. Inline when forking is not safe (other threads) or not available."""
+def _in_background(fn: Callable[[Any], Any], arg: Any, what: str) -> Callable[[], Any]:
+    """fn(arg) in a forked process (its result, or its exception, comes back pickled); call the
+    returned function for the result. Inline when forking is not safe (other threads) or not
+    available."""
     if not _can_fork():
         done = fn(arg)
         return lambda: done
@@ -428,8 +474,11 @@ def _in_background(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
     def child() -> None:
         try:
             send.send((True, fn(arg)))
-        except BaseException as exc:  # reported in the parent
-            send.send((False, f"{type(exc).__name__}: {exc}"))
+        except BaseException as exc:  # raised again in the parent
+            try:
+                send.send((False, exc))
+            except Exception:  # one that does not pickle
+                send.send((False, f"{type(exc).__name__}: {exc}"))
 
     process = context.Process(target=child, daemon=True)
     process.start()
@@ -444,14 +493,16 @@ def _in_background(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
             process.join()
             receive.close()
         if not ok:
-            raise RuntimeError(f"building the grouping index failed: {value}")
+            raise value if isinstance(value, BaseException) else RuntimeError(f"{what} failed: {value}")
         return value
 
     return result
 
 
 def _render(
-    papers: list[Paper],
+    briefs: list[Brief],
+    store: PaperStore,
+    digests: Mapping[str, bytes],
     dumps: Sequence[DumpFile],
     config: Config,
     loader: jinja2.BaseLoader,
@@ -462,19 +513,22 @@ def _render(
     """Every generated file, but those the page cache keeps (returned as the second value)."""
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
+    # The feeds (a fixed amount of work, most of a small build's) on another core.
+    feeds = _in_background(
+        lambda _: render_feeds_of(briefs, store.full, theme_pairs, config.site, last_build), None, "rendering the feeds"
+    )
     files: dict[str, bytes] = {}
-    files.update(render_feeds(papers, theme_pairs, config.site, last_build))
-    if papers:
+    if briefs:
         # Material fetches a sitemap.xml beside every <link rel="alternate"> in a page head (for
         # language versions); without these, each feed link costs readers a 404.
         files["feeds/sitemap.xml"] = files["feeds/themes/sitemap.xml"] = EMPTY_SITEMAP
-    links = feed_links(theme_pairs) if papers else []
-    cache = PageCache(state.key, state.digests, known) if state is not None else None
-    files.update(render_site(papers, config.themes, config.site, links, loader, cache))
-    digests = state.digests if state is not None else {p.id: paper_digest(p) for p in papers}
+    links = feed_links(theme_pairs) if briefs else []
+    cache = PageCache(state.key, digests, known) if state is not None else None
+    files.update(render_site(briefs, store.full, config.themes, config.site, links, loader, cache))
     archive_chunks = state.chunks if state is not None else None
-    raw, gz, chunks = archive_files(papers, digests, archive_chunks, previous_archive)
+    raw, gz, chunks = archive_files(briefs, store.full, digests, archive_chunks, previous_archive)
     files[ARCHIVE_PATH], files[ARCHIVE_PATH + ".gz"] = raw, gz
+    files.update(feeds())
     if state is not None and cache is not None:
         state.chunks = chunks
         state.page_keys = cache.keys
@@ -532,10 +586,13 @@ def _extend(
     if joined is None:
         return None
     ids = dict(state.ids)
-    old = {p.id: p for p in state.papers}
+    briefs_by_id = {brief.id: brief for brief in state.briefs} if joined else {}
+    old = {ids[root]: state.store.get(briefs_by_id[ids[root]]) for root in joined if root in ids}
     known_sightings = {root: [(s.dump, s.position) for s in old[ids[root]].sightings] for root in joined if root in ids}
     groups = group_entries(joined, known_sightings, load)
     changed = [with_id(merge(g), ids[root]) for root, g in groups.items() if root in ids]
+    if any(p.first_seen != old[p.id].first_seen for p in changed):
+        return None  # cannot happen with later days only; the store keeps a paper in its month
     fresh_groups = {root: g for root, g in groups.items() if root not in ids}
     fresh = []
     for root, paper in new_papers(fresh_groups, set(ids.values())):
@@ -546,9 +603,15 @@ def _extend(
     same_text = {p.id for p in changed if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)}
     same_themes = [replace(p, themes=old[p.id].themes) for p in changed if p.id in same_text]
     updated = same_themes + _themes([p for p in changed if p.id not in same_text] + fresh, config, None)
-    replaced = {p.id for p in updated}
-    papers = [p for p in state.papers if p.id not in replaced] + updated
-    papers.sort(key=lambda p: (-p.first_seen.toordinal(), p.id))
+    new_briefs = {p.id: Brief.of(p) for p in updated}
+    briefs = [new_briefs.pop(b.id, b) for b in state.briefs]  # re-sighted: same place
+    fresh_briefs = sorted(new_briefs.values(), key=newest_first)
+    if fresh_briefs and briefs and newest_first(fresh_briefs[-1]) > newest_first(briefs[0]):
+        briefs = sorted(briefs + fresh_briefs, key=newest_first)  # not later days (not reached)
+    else:
+        briefs = fresh_briefs + briefs  # the new days' papers are the newest
+    store = state.store
+    store.put(updated)
     lap("themes")
     digests = dict(state.digests)
     for paper in updated:
@@ -558,17 +621,29 @@ def _extend(
         state.dumps + [(d.name, dump_key(code, d)) for d in new_dumps],
         state.index,
         ids,
-        papers,
+        briefs,
+        store,
         state.entries + len(entries),
         state.warnings + warnings,
         digests,
+        state.seen_dumps | {e.dump for e in entries},
         chunks=state.chunks,
-        paper_blobs=state.paper_blobs,
     )
     _collect_only_new_objects()
-    files, kept = _render(papers, dumps, config, loader, new_state, known, previous_archive)
+    files, kept = _render(briefs, store, digests, dumps, config, loader, new_state, known, previous_archive)
     lap("render")
-    return BuildResult(files, papers, new_state.entries, new_state.warnings, lap.timings, None, new_state, kept)
+    return BuildResult(
+        files,
+        briefs,
+        store,
+        new_state.entries,
+        len(new_state.seen_dumps),
+        new_state.warnings,
+        lap.timings,
+        None,
+        new_state,
+        kept,
+    )
 
 
 def papers_from_archive(archive: dict[str, object]) -> list[Paper]:

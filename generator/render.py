@@ -8,11 +8,14 @@ attribute-list syntax into character references.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
+import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote_plus
@@ -22,7 +25,7 @@ from markupsafe import Markup
 
 from .charts import share_bars, stacked_bars
 from .config import SiteConfig
-from .models import Paper
+from .models import Brief, Paper
 from .themes import ThemeConfig
 
 MONTH_NAMES = (
@@ -117,7 +120,7 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     return Markup("\n".join(lines))
 
 
-def paper_list(papers: Sequence[Paper], up: str, before_date: str = "") -> Markup:
+def paper_list(papers: Sequence[Paper | Brief], up: str, before_date: str = "") -> Markup:
     """Links to papers' anchors on their day pages, each with its first day: raw HTML, like the
     paper blocks (theme pages list thousands; Markdown's inline pass over them was most of a
     large build). `before_date` is literal text, e.g. "first seen "."""
@@ -131,34 +134,27 @@ def paper_list(papers: Sequence[Paper], up: str, before_date: str = "") -> Marku
     return Markup("\n".join(lines))
 
 
+_FIRST_SEEN = operator.attrgetter("first_seen")
+_ID = operator.attrgetter("id")
+
+
 @dataclass(frozen=True)
 class Day:
     day: date
-    new: tuple[Paper, ...]  # first seen this day, in theme order then by id
-    seen_again: tuple[Paper, ...]  # seen this day, first seen earlier
-    dumps: tuple[str, ...]
+    new: tuple[Brief, ...]  # first seen this day, by id
+    seen_again: tuple[Brief, ...]  # seen this day, first seen earlier; by id
 
 
-def build_days(papers: Sequence[Paper]) -> list[Day]:
-    """Every day that has a dump, oldest first, with its new and seen-again papers."""
-    new: dict[date, list[Paper]] = defaultdict(list)
-    again: dict[date, list[Paper]] = defaultdict(list)
-    dumps: dict[date, set[str]] = defaultdict(set)
-    for paper in papers:
-        new[paper.first_seen].append(paper)
-        for sighting in paper.sightings:
-            dumps[sighting.date].add(sighting.dump)
-        for d in paper.days_seen:
-            if d != paper.first_seen:
-                again[d].append(paper)
+def build_days(briefs: Sequence[Brief]) -> list[Day]:
+    """Every day with a sighting, oldest first, with its new and seen-again papers. `briefs` come
+    newest first, then by id: each day's lists come out sorted by id."""
+    new = {day: list(group) for day, group in itertools.groupby(briefs, _FIRST_SEEN)}
+    again: dict[date, list[Brief]] = defaultdict(list)
+    for brief in [b for b in briefs if len(b.days_seen) > 1]:
+        for d in brief.days_seen[1:]:  # the first is first_seen
+            again[d].append(brief)
     return [
-        Day(
-            d,
-            tuple(sorted(new[d], key=lambda p: p.id)),
-            tuple(sorted(again[d], key=lambda p: p.id)),
-            tuple(sorted(dumps[d])),
-        )
-        for d in sorted(dumps)
+        Day(d, tuple(new.get(d, ())), tuple(sorted(again[d], key=_ID))) for d in sorted(new.keys() | again.keys())
     ]
 
 
@@ -190,33 +186,46 @@ class ThemeView:
     id: str
     name: str
     description: str
-    papers: tuple[Paper, ...]  # newest first
-    months: tuple[tuple[date, tuple[Paper, ...]], ...]  # (first of month, papers) newest first
+    papers: tuple[Brief, ...]  # newest first
+    months: tuple[tuple[date, tuple[Brief, ...]], ...]  # (first of month, papers) newest first
     month_pages: bool  # older months have pages of their own
 
 
-def _theme_views(papers: Sequence[Paper], themes: ThemeConfig) -> list[ThemeView]:
-    by_theme: dict[str, list[Paper]] = defaultdict(list)
-    for paper in papers:
-        for theme_id in paper.themes:
-            by_theme[theme_id].append(paper)
+def _theme_views(briefs: Sequence[Brief], themes: ThemeConfig) -> list[ThemeView]:
+    """Each theme's papers, newest first, then by id (the order of `briefs`), and by month."""
+    by_theme: dict[str, list[Brief]] = {theme.id: [] for theme in themes.themes}
+    for brief in briefs:
+        for theme_id in brief.themes:
+            members = by_theme.get(theme_id)
+            if members is not None:
+                members.append(brief)
     views = []
     for theme in themes.themes:
-        members = sorted(by_theme[theme.id], key=lambda p: (-p.first_seen.toordinal(), p.id))
-        months: dict[date, list[Paper]] = defaultdict(list)
-        for paper in members:
-            months[paper.first_seen.replace(day=1)].append(paper)
+        members = by_theme[theme.id]
+        months: list[tuple[date, list[Brief]]] = []
+        for day, group in itertools.groupby(members, _FIRST_SEEN):  # by day, then days by month
+            month = _first_of_month(day)
+            if not months or months[-1][0] != month:
+                months.append((month, []))
+            months[-1][1].extend(group)
         views.append(
             ThemeView(
                 theme.id,
                 theme.name,
                 theme.description,
                 tuple(members),
-                tuple((m, tuple(ps)) for m, ps in sorted(months.items(), reverse=True)),
+                tuple((month, tuple(ps)) for month, ps in months),
                 len(members) > THEME_PAGE_PAPERS,
             )
         )
     return views
+
+
+
+
+@functools.cache
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
 
 
 @dataclass
@@ -231,10 +240,10 @@ class PageCache:
     keys: dict[str, str] = field(default_factory=dict)  # path -> key, of every keyed page
     kept: set[str] = field(default_factory=set)
 
-    def fresh(self, path: str, *parts: object, papers: Iterable[Paper] = ()) -> bool:
+    def fresh(self, path: str, *parts: object, papers: Iterable[Brief] = ()) -> bool:
         """Record the page's key; whether it must be rendered."""
         digest = hashlib.blake2b(f"{self.salt}\0{path}\0{parts!r}".encode(), digest_size=16)
-        digest.update(b"".join([self.digests[paper.id] for paper in papers]))
+        digest.update(b"".join(map(self.digests.__getitem__, map(_ID, papers))))
         key = self.keys[path] = digest.hexdigest()
         if self.known.get(path) == key:
             self.kept.add(path)
@@ -243,7 +252,8 @@ class PageCache:
 
 
 def render_site(
-    papers: Sequence[Paper],
+    briefs: Sequence[Brief],
+    full: Callable[[Sequence[Brief]], list[Paper]],
     themes: ThemeConfig,
     site: SiteConfig,
     feeds: Sequence[tuple[str, str, str]],
@@ -251,14 +261,15 @@ def render_site(
     cache: PageCache | None = None,
 ) -> dict[str, bytes]:
     """All generated Markdown pages, keyed by their path below the docs folder (with a cache:
-    all but the pages it keeps)."""
+    all but the pages it keeps). `briefs` are every paper's, newest first, then by id; `full`
+    gives papers in full, for the day pages that show them."""
     env = _environment(loader)
     if cache is not None:
         templates = sorted(env.list_templates())
         sources = [(name, env.loader.get_source(env, name)[0]) for name in templates if env.loader]
         cache.salt = hashlib.sha256(f"{cache.salt}\0{site!r}\0{themes!r}\0{sources!r}".encode()).hexdigest()
-    days = build_days(papers)
-    theme_views = _theme_views(papers, themes)
+    days = build_days(briefs)
+    theme_views = _theme_views(briefs, themes)
     theme_names = {t.id: t.name for t in themes.themes}
     order = {t.id: i for i, t in enumerate(themes.themes)}
     common = {
@@ -266,7 +277,7 @@ def render_site(
         "theme_names": theme_names,
         "themes": theme_views,
         "feeds": feeds,
-        "total_papers": len(papers),
+        "total_papers": len(briefs),
         "total_days": len(days),
     }
     out = _EncodingDict()  # pages are stored as UTF-8 bytes as soon as they are rendered
@@ -274,10 +285,10 @@ def render_site(
         previous = days[i - 1].day if i > 0 else None
         following = days[i + 1].day if i + 1 < len(days) else None
         path = f"days/{day.day.isoformat()}.md"
-        if cache and not cache.fresh(path, day.day, day.dumps, previous, following, papers=(*day.new, *day.seen_again)):
+        if cache and not cache.fresh(path, day.day, previous, following, papers=(*day.new, *day.seen_again)):
             continue
         sections = defaultdict(list)
-        for paper in day.new:
+        for paper in full(day.new):
             sections[paper.themes[0] if paper.themes else "other"].append(paper)
         out[path] = env.get_template("day.md.j2").render(
             common,
@@ -330,10 +341,17 @@ def render_site(
     out["stats.md"] = env.get_template("stats.md.j2").render(
         common,
         per_day_chart=Markup(stacked_bars(days, theme_views)),
-        share_chart=Markup(share_bars(theme_views, len(papers))),
-        most_seen=sorted(papers, key=lambda p: (-len(p.days_seen), p.first_seen, p.id))[:20],
+        share_chart=Markup(share_bars(theme_views, len(briefs))),
+        most_seen=_most_seen(briefs, 20),
     )
     return dict(out)
+
+
+def _most_seen(briefs: Sequence[Brief], count: int) -> list[Brief]:
+    """The papers seen on the most days, then the earliest, then by id."""
+    again = [b for b in briefs if len(b.days_seen) > 1]
+    pool = again if len(again) >= count else briefs  # quick: few papers are seen twice
+    return sorted(pool, key=lambda b: (-len(b.days_seen), b.first_seen, b.id))[:count]
 
 
 class _EncodingDict(dict[str, bytes]):

@@ -48,7 +48,7 @@ def _cold(dumps: list[DumpFile], site: Project) -> BuildResult:
 def _same(a: BuildResult, b: BuildResult) -> None:
     assert a.files.keys() == b.files.keys()
     assert [k for k in a.files if a.files[k] != b.files[k]] == []
-    assert (a.papers, a.entries, a.warnings) == (b.papers, b.entries, b.warnings)
+    assert (a.briefs, a.papers, a.entries, a.warnings) == (b.briefs, b.papers, b.entries, b.warnings)
 
 
 def _roundtrip(state: BuildState) -> BuildState:

@@ -210,3 +210,21 @@ def test_format_a_entry_without_its_blank_lines():
         ("Glued Title", LONG, 2),
         ("Next", ABSTRACT, 3),
     ]
+
+
+# Every character line cleaning treats specially, and some it must leave alone.
+_TRICKY = " \t\r\n\x00\x0b\x0c\x1c\x1f\x7f\x85\xa0\u1680\u2000\u2007\u200a\u200b\u2028\u202f\u3000\ufeffab·•é"
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY), max_size=60))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_lines_are_cleaned_the_same_on_the_quick_path(text):
+    """The quick path (only plain spaces to squeeze) gives exactly what full cleaning gives."""
+    from generator import parse
+
+    unified = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = parse._CONTROL.sub("", parse._SPACES.sub(" ", unified))
+    expected = [(i, " ".join(raw.split())) for i, raw in enumerate(cleaned.split("\n"), 1)]
+    assert [(line.number, line.text) for line in parse._lines(text)] == expected
+    plain = "".join(c for c in text if c in " \nab·•é")  # the quick path's input
+    assert [line.text for line in parse._lines(plain)] == [" ".join(raw.split()) for raw in plain.split("\n")]
