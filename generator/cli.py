@@ -147,7 +147,7 @@ def run_build(
             files.save_cache(project.cache_file, result.cache)
         if result.state is not None:
             files.record_written(result.state, out_dir)
-            files.save_cache(project.state_file, result.state)
+            files.save_state(project.state_file, result.state)
         files.write_stamp(
             project.stamp_file(out_dir),
             out_dir,

@@ -342,8 +342,9 @@ def load_cache(path: Path, code: str) -> BuildCache:
     return BuildCache(code)
 
 
-def save_cache(path: Path, cache: BuildCache | BuildState) -> None:
-    """Write the cache (or state) atomically; one that cannot be written only slows the next build."""
+def save_cache(path: Path, cache: BuildCache | BuildState) -> bool:
+    """Write the cache (or state) atomically; one that cannot be written only slows the next
+    build. Whether it was written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -353,6 +354,8 @@ def save_cache(path: Path, cache: BuildCache | BuildState) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        return False
+    return True
 
 
 def record_written(state: BuildState, out_dir: Path) -> None:
@@ -384,15 +387,51 @@ def _mapped(path: Path) -> bytes:
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[return-value]
 
 
+def save_state(path: Path, state: BuildState) -> None:
+    """Write the state atomically, its papers beside it a month per file: the months not stored
+    yet (new or changed) first, under names made from their content, then the state, which
+    names them; then the months no state names any more are removed. A state that cannot be
+    written only makes the next build cold."""
+    folder = _months_folder(path)
+    months = state.store.unstored()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, blob in months.items():
+            target = folder / name
+            if not target.exists():
+                tmp = folder / f".{name}.{os.getpid()}.tmp"
+                tmp.write_bytes(blob)
+                os.replace(tmp, target)
+    except OSError:
+        return
+    state.store.stored(months)
+    if not save_cache(path, state):
+        return  # the last state stays, and the months it names
+    keep = state.store.names()
+    for stale in folder.iterdir():
+        if stale.name not in keep and not stale.name.startswith("."):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _months_folder(state_path: Path) -> Path:
+    return state_path.with_name(state_path.stem + "-papers")
+
+
 def load_state(path: Path, key: str) -> BuildState | None:
     """The last build's state when it was made under `key` (the same code and theme config;
-    pipeline.extend checks the rest), or None."""
+    pipeline.extend checks the rest), or None. Its papers are read a month at a time, when
+    the build needs them."""
     try:
         with open(path, "rb") as handle, no_gc_pauses():
             state = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return state if isinstance(state, BuildState) and state.key == key else None
+    if not isinstance(state, BuildState) or state.key != key:
+        return None
+    folder = _months_folder(path)
+    state.store.reader = lambda name: (folder / name).read_bytes()
+    return state
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:

@@ -83,21 +83,40 @@ class BuildCache:
         )
 
 
+class MissingMonth(LookupError):
+    """A month of papers the state names can no longer be read (its file is gone)."""
+
+
 class PaperStore:
     """Every paper of a build, kept by month of first_seen and pickled a month at a time: the
     next day's build unpickles only the months whose papers it shows in full (the new day's,
-    the re-sighted papers', the feeds'), and pickles again only the months that changed."""
+    the re-sighted papers', the feeds'), and pickles again only the months that changed.
+
+    A pickled month has a name made from its content. The writer stores each one as a file of
+    its own (see files.save_state), so saving the state after a day writes only the months that
+    changed, and `reader` reads a stored month back; months not yet stored travel with the
+    store when it is pickled."""
 
     def __init__(self, papers: Iterable[Paper] = ()) -> None:
         self._loaded: dict[str, dict[str, Paper]] = {}  # month -> paper id -> paper
-        self._blobs: dict[str, bytes] = {}  # month -> its papers pickled, while they are unchanged
+        self._names: dict[str, str] = {}  # month -> the name of its pickle, while it is unchanged
+        self._pending: dict[str, bytes] = {}  # name -> pickle, of the months not stored yet
+        self.reader: Callable[[str], bytes] | None = None  # a stored month's pickle by its name
         self.put(papers)
 
     def _month(self, month: str) -> dict[str, Paper]:
         found = self._loaded.get(month)
         if found is None:
-            blob = self._blobs.get(month)
-            found = self._loaded[month] = {p.id: p for p in pickle.loads(blob)} if blob is not None else {}
+            name = self._names.get(month)
+            blob = self._pending.get(name) if name else None
+            if name and blob is None:
+                try:
+                    blob = self.reader(name) if self.reader else None
+                except OSError:
+                    blob = None
+                if blob is None:
+                    raise MissingMonth(month)
+            found = self._loaded[month] = {p.id: p for p in pickle.loads(blob)} if blob else {}
         return found
 
     def get(self, paper: Brief | Paper) -> Paper:
@@ -111,17 +130,32 @@ class PaperStore:
         for paper in papers:
             month = month_key(paper.first_seen)
             self._month(month)[paper.id] = paper
-            self._blobs.pop(month, None)
+            self._names.pop(month, None)
 
-    def __getstate__(self) -> dict[str, bytes]:
+    def unstored(self) -> dict[str, bytes]:
+        """The pickles (by name) of the months not stored yet: the changed ones."""
         with no_gc_pauses():
             for month, members in sorted(self._loaded.items()):
-                if month not in self._blobs:
-                    self._blobs[month] = pickle.dumps(list(members.values()), pickle.HIGHEST_PROTOCOL)
-        return dict(sorted(self._blobs.items()))
+                if month not in self._names:
+                    blob = pickle.dumps(list(members.values()), pickle.HIGHEST_PROTOCOL)
+                    name = f"{month}-{hashlib.blake2b(blob, digest_size=12).hexdigest()}"
+                    self._names[month], self._pending[name] = name, blob
+        return dict(self._pending)
 
-    def __setstate__(self, blobs: dict[str, bytes]) -> None:
-        self._loaded, self._blobs = {}, dict(blobs)
+    def stored(self, names: Iterable[str]) -> None:
+        """These pickles are stored now: the store pickles their names only."""
+        for name in names:
+            self._pending.pop(name, None)
+
+    def names(self) -> set[str]:
+        return set(self._names.values())
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.unstored()
+        return {"names": dict(sorted(self._names.items())), "pending": self._pending}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._loaded, self._names, self._pending, self.reader = {}, state["names"], state["pending"], None
 
 
 @dataclass
@@ -551,7 +585,10 @@ def extend(
     `previous_archive` that build's two archive files: what did not change is not redone. The
     result is the one a cold build gives: tests/test_incremental.py holds it to that."""
     with no_gc_pauses():
-        return _extend(state, dumps, config, loader, code, known or {}, previous_archive)
+        try:
+            return _extend(state, dumps, config, loader, code, known or {}, previous_archive)
+        except MissingMonth:
+            return None  # a month of the state's papers is gone from the cache
 
 
 def _extend(

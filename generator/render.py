@@ -153,9 +153,7 @@ def build_days(briefs: Sequence[Brief]) -> list[Day]:
     for brief in [b for b in briefs if len(b.days_seen) > 1]:
         for d in brief.days_seen[1:]:  # the first is first_seen
             again[d].append(brief)
-    return [
-        Day(d, tuple(new.get(d, ())), tuple(sorted(again[d], key=_ID))) for d in sorted(new.keys() | again.keys())
-    ]
+    return [Day(d, tuple(new.get(d, ())), tuple(sorted(again[d], key=_ID))) for d in sorted(new.keys() | again.keys())]
 
 
 def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
@@ -219,8 +217,6 @@ def _theme_views(briefs: Sequence[Brief], themes: ThemeConfig) -> list[ThemeView
             )
         )
     return views
-
-
 
 
 @functools.cache

@@ -166,12 +166,28 @@ def test_digest_build_uses_the_state_and_writes_what_a_cold_build_writes(tmp_pat
         shutil.copy(path, warm / "dumps" / path.name)
     run(warm, "build")
     assert (warm / ".cache/digest/state.pickle").is_file()
+    months = warm / ".cache/digest/state-papers"
+    first_months = {path.name for path in months.iterdir()}
+    assert sorted(name[:7] for name in first_months) == ["2025-12", "2026-05", "2026-06", "2026-11"]
     shutil.copy(seeds[-1], warm / "dumps" / seeds[-1].name)
     out = run(warm, "build").output
     assert "472 sightings of 431 papers from 5 dumps" in out
+    assert "(the last build, extended with the new dumps)" in out
+    # The months the new day changed are stored again under new names, the old files removed.
+    now = {path.name for path in months.iterdir()}
+    assert sorted(name[:7] for name in now) == ["2025-12", "2026-05", "2026-06", "2026-11"]
+    assert "2026-11" in {name[:7] for name in now - first_months}
     for path in seeds:
         shutil.copy(path, cold / "dumps" / path.name)
     run(cold, "build", "--no-cache")
+    assert snapshot(warm / "docs") == snapshot(cold / "docs")
+    # A month of papers gone from the cache: the next day's build runs cold, to the same result.
+    (warm / "dumps" / seeds[-1].name).unlink()
+    run(warm, "build")
+    shutil.rmtree(months)
+    shutil.copy(seeds[-1], warm / "dumps" / seeds[-1].name)
+    out = run(warm, "build").output
+    assert "extended" not in out
     assert snapshot(warm / "docs") == snapshot(cold / "docs")
     # A corrupt state is ignored: the build runs cold.
     (warm / ".cache/digest/state.pickle").write_bytes(b"not a pickle")
