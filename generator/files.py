@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import mmap
@@ -16,12 +17,14 @@ import pickle
 import shutil
 import signal
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
+from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
 from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, no_gc_pauses
@@ -388,12 +391,14 @@ def _mapped(path: Path) -> bytes:
 
 
 def save_state(path: Path, state: BuildState) -> None:
-    """Write the state atomically, its papers beside it a month per file: the months not stored
-    yet (new or changed) first, under names made from their content, then the state, which
-    names them; then the months no state names any more are removed. A state that cannot be
-    written only makes the next build cold."""
+    """Write the state atomically, with two kinds of files beside it: its papers a month per
+    file, and the texts of its grouping's items. First the months not stored yet (new or
+    changed), under names made from their content, and the texts of new items; then the state,
+    which names them; then the files no state names any more are removed. A state that cannot
+    be written only makes the next build cold."""
     folder = _months_folder(path)
     months = state.store.unstored()
+    index = state.index
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name, blob in months.items():
@@ -402,12 +407,24 @@ def save_state(path: Path, state: BuildState) -> None:
                 tmp = folder / f".{name}.{os.getpid()}.tmp"
                 tmp.write_bytes(blob)
                 os.replace(tmp, target)
+        if index.pending:
+            # The items' texts: appended to the last state's file (what it names stays as it
+            # was), or a new file after a cold build.
+            texts_file = index.texts_file or f"items-{uuid.uuid4().hex}.bin"
+            with open(folder / texts_file, "ab") as handle:
+                at = handle.seek(0, os.SEEK_END)
+                offsets = []
+                for record in index.pending:
+                    offsets.append(at)
+                    at += len(record)
+                handle.write(b"".join(index.pending))
+            index.texts_stored(texts_file, offsets)
     except OSError:
         return
     state.store.stored(months)
     if not save_cache(path, state):
-        return  # the last state stays, and the months it names
-    keep = state.store.names()
+        return  # the last state stays, and the files it names
+    keep = state.store.names() | {index.texts_file}
     for stale in folder.iterdir():
         if stale.name not in keep and not stale.name.startswith("."):
             with contextlib.suppress(OSError):
@@ -431,7 +448,16 @@ def load_state(path: Path, key: str) -> BuildState | None:
         return None
     folder = _months_folder(path)
     state.store.reader = lambda name: (folder / name).read_bytes()
+    state.index.reader = functools.partial(_read_record, folder)
     return state
+
+
+def _read_record(folder: Path, name: str, at: int) -> bytes:
+    """One item's text record from the state's texts file (see incremental.GroupIndex)."""
+    with open(folder / name, "rb") as handle:
+        handle.seek(at)
+        head = handle.read(RECORD_HEAD_SIZE)
+        return head + handle.read(record_size(head) - len(head))
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:

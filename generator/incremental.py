@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import struct
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from .dedupe import MAX_BLOCK, Grouper, Item, blocking_keys, item_text, same_pap
 from .models import Entry
 
 EntryLoader = Callable[[str, int], Entry]  # (dump name, position) -> the entry
+TextReader = Callable[[str, int], bytes]  # (file name, offset) -> an item's stored record
 
 
 def _digest(text: str) -> bytes:
@@ -46,6 +48,32 @@ _ITEM_MASK = (1 << ITEM_BITS) - 1
 _LOW64 = (1 << 64) - 1
 # Keys added since the last cold build are kept in a dict up to this many, then folded in.
 RECENT_KEYS_MAX = 50_000
+
+
+_RECORD_HEAD = struct.Struct("<IIB")  # title bytes, abstract bytes, cut
+
+
+def text_record(title: str, abstract: str, cut: bool) -> bytes:
+    """An item's text as the index stores it (see GroupIndex.pending)."""
+    title_bytes, abstract_bytes = title.encode("utf-8", "surrogatepass"), abstract.encode("utf-8", "surrogatepass")
+    return _RECORD_HEAD.pack(len(title_bytes), len(abstract_bytes), cut) + title_bytes + abstract_bytes
+
+
+def record_size(head: bytes) -> int:
+    """The size of the record that starts with these RECORD_HEAD_SIZE bytes."""
+    title_size, abstract_size, _ = _RECORD_HEAD.unpack(head)
+    return _RECORD_HEAD.size + title_size + abstract_size
+
+
+RECORD_HEAD_SIZE = _RECORD_HEAD.size
+
+
+def _from_record(record: bytes) -> tuple[str, str, bool]:
+    title_size, abstract_size, cut = _RECORD_HEAD.unpack_from(record)
+    at = _RECORD_HEAD.size
+    title = record[at : at + title_size].decode("utf-8", "surrogatepass")
+    abstract = record[at + title_size : at + title_size + abstract_size].decode("utf-8", "surrogatepass")
+    return title, abstract, bool(cut)
 
 
 def _key_digest(key: str) -> int:
@@ -67,6 +95,43 @@ class GroupIndex:
     key_low: array[int] = field(default_factory=lambda: array("Q"))
     recent_keys: dict[int, list[int]] = field(default_factory=dict)
     last: tuple[date, str, int] | None = None
+    # Each item's text, for comparing new items with it: items below `stored` lie in the file
+    # `texts_file` (the writer appends `pending` to it and sets the offsets, `text_at`); the rest
+    # are the records in `pending`. A text that cannot be read back is read from its dump.
+    texts_file: str = ""
+    text_at: array[int] = field(default_factory=lambda: array("q"))
+    stored: int = 0
+    pending: list[bytes] = field(default_factory=list)
+    reader: TextReader | None = field(default=None, compare=False)  # set by the state's reader
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "reader": None}
+
+    def texts_stored(self, name: str, offsets: Sequence[int]) -> None:
+        """The pending records now lie in the file `name` at these offsets."""
+        assert len(offsets) == len(self.pending)
+        self.texts_file = name
+        self.text_at.extend(offsets)
+        self.stored += len(offsets)
+        self.pending = []
+
+    def _stored_text(self, i: int) -> tuple[str, str, bool] | None:
+        """Item i's text from the index's own records, checked against its digest; None when
+        it cannot be read or is not what was stored."""
+        if i >= self.stored:
+            record = self.pending[i - self.stored]
+        elif self.reader is None or not self.texts_file:
+            return None
+        else:
+            try:
+                record = self.reader(self.texts_file, self.text_at[i])
+            except (OSError, ValueError, struct.error):
+                return None
+        try:
+            text = _from_record(record)
+        except (UnicodeDecodeError, struct.error):
+            return None
+        return text if self.texts.get(_text_digest(text[0], text[1])) == i else None
 
     @classmethod
     def from_grouper(cls, grouper: Grouper) -> GroupIndex:
@@ -77,6 +142,7 @@ class GroupIndex:
             index.item_dump.append(dump_index.setdefault(first.dump, len(dump_index)))
             index.item_position.append(first.position)
             index.texts[_text_digest(item.title, item.abstract)] = item.index
+            index.pending.append(text_record(item.title, item.abstract, item.cut))
         index.dumps = list(dump_index)
         find = grouper.uf.find
         index.parent = array("l", (find(i) for i in range(len(grouper.items))))
@@ -120,7 +186,8 @@ class GroupIndex:
 
         def item(i: int) -> Item:
             if i not in materialised:
-                materialised[i] = Item(i, *item_text(load(self.dumps[self.item_dump[i]], self.item_position[i])))
+                text = self._stored_text(i) or item_text(load(self.dumps[self.item_dump[i]], self.item_position[i]))
+                materialised[i] = Item(i, *text)
             return materialised[i]
 
         dump_index = {name: i for i, name in enumerate(self.dumps)}
@@ -138,6 +205,7 @@ class GroupIndex:
                 self.item_dump.append(dump_index[entry.dump])
                 self.item_position.append(entry.position)
                 self.parent.append(i)
+                self.pending.append(text_record(title_text, abstract_text, cut))
                 materialised[i] = Item(i, title_text, abstract_text, cut)
                 new_items.append(i)
             of_entry.append(i)

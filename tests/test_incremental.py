@@ -167,16 +167,20 @@ def test_digest_build_uses_the_state_and_writes_what_a_cold_build_writes(tmp_pat
     run(warm, "build")
     assert (warm / ".cache/digest/state.pickle").is_file()
     months = warm / ".cache/digest/state-papers"
-    first_months = {path.name for path in months.iterdir()}
+    first_months = {path.name for path in months.iterdir() if not path.name.startswith("items-")}
     assert sorted(name[:7] for name in first_months) == ["2025-12", "2026-05", "2026-06", "2026-11"]
+    [texts] = months.glob("items-*.bin")
+    size = texts.stat().st_size
     shutil.copy(seeds[-1], warm / "dumps" / seeds[-1].name)
     out = run(warm, "build").output
     assert "472 sightings of 431 papers from 5 dumps" in out
     assert "(the last build, extended with the new dumps)" in out
-    # The months the new day changed are stored again under new names, the old files removed.
-    now = {path.name for path in months.iterdir()}
+    # The months the new day changed are stored again under new names, the old files removed;
+    # the new items' texts are appended to the texts file.
+    now = {path.name for path in months.iterdir() if path.name != texts.name}
     assert sorted(name[:7] for name in now) == ["2025-12", "2026-05", "2026-06", "2026-11"]
     assert "2026-11" in {name[:7] for name in now - first_months}
+    assert texts.stat().st_size > size
     for path in seeds:
         shutil.copy(path, cold / "dumps" / path.name)
     run(cold, "build", "--no-cache")
@@ -194,3 +198,37 @@ def test_digest_build_uses_the_state_and_writes_what_a_cold_build_writes(tmp_pat
     (warm / "docs/index.md").unlink()
     run(warm, "build")
     assert snapshot(warm / "docs") == snapshot(cold / "docs")
+
+
+def test_item_texts_come_from_the_state_and_a_damaged_texts_file_falls_back_to_the_dumps(site, tmp_path, monkeypatch):
+    """The next day compares new items with earlier ones' texts as the state stored them, and
+    reads a dump only for a text it cannot read back intact; either way, the cold result."""
+    from generator import pipeline
+    from generator.files import load_state, save_state
+
+    dumps = _dumps(list(_synth().generate(20, 4, per_day=25)))
+    first = _cold(dumps[:16], site)
+    assert first.state is not None
+    path = tmp_path / "state.pickle"
+    save_state(path, first.state)
+    [texts] = (tmp_path / "state-papers").glob("items-*.bin")
+    cold = _cold(dumps, site)
+    earlier = {d.name for d in dumps[:16]}
+    parsed: list[str] = []
+    original = pipeline.parse_dump
+    monkeypatch.setattr(pipeline, "parse_dump", lambda dump: parsed.append(dump.name) or original(dump))
+
+    def next_day() -> set[str]:
+        """The earlier dumps the next day's build parses."""
+        state = load_state(path, first.state.key)
+        assert state is not None
+        parsed.clear()
+        step = extend(state, dumps, site.load_config(), site.loader(), CODE)
+        assert step is not None
+        _same(step, cold)
+        return set(parsed) & earlier
+
+    # Intact, only re-sighted papers' earlier sightings are read back from their dumps, to merge.
+    intact = next_day()
+    texts.write_bytes(b"\0" * texts.stat().st_size)
+    assert next_day() > intact  # ... and, damaged, the dumps of the candidates compared too
