@@ -102,9 +102,12 @@ def run_build(
     edit) cheap however large the archive."""
     started = time.perf_counter()
     config = project.load_config()
-    dumps = files.read_dumps(dumps_dir)
+    digests = files.DumpDigests(project.cache_dir / "dumps.json") if use_cache else None
+    dumps = files.read_dumps(dumps_dir, digests)
     code = files.code_fingerprint()
     stamp = files.build_stamp(project.root, dumps, out_dir, code)
+    if digests is not None:
+        digests.save(dumps)
     read_s = time.perf_counter() - started
     if use_cache:
         last = files.read_stamp(project.stamp_file(out_dir), out_dir, stamp)

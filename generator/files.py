@@ -74,17 +74,62 @@ def list_dumps(dumps_dir: Path) -> list[Path]:
     return found
 
 
-def read_dumps(dumps_dir: Path) -> list[DumpFile]:
+class DumpDigests:
+    """The SHA-256 of each dump from the last build, kept with the file's size, modification and
+    change times and inode (in .cache/digest/dumps.json): a dump whose file still has them is
+    not hashed again (as git trusts its index). Five years of dumps are 110 MB to hash."""
+
+    # A file changed again within the file system's clock tick after it was hashed would keep
+    # its stats: a digest is trusted only for a file unchanged since a while before it was saved.
+    SETTLED_NS = 2_000_000_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            self.saved_ns, self.known = int(record["saved_ns"]), dict(record["dumps"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.saved_ns, self.known = 0, {}
+        self.seen: dict[str, list[int]] = {}  # name -> the stats of the file as read
+
+    def use(self, dump: DumpFile, stats: os.stat_result) -> None:
+        seen = self.seen[dump.name] = [stats.st_size, stats.st_mtime_ns, stats.st_ctime_ns, stats.st_ino]
+        known = self.known.get(dump.name)
+        settled = stats.st_ctime_ns < self.saved_ns - self.SETTLED_NS
+        if settled and isinstance(known, list) and known[:4] == seen and isinstance(known[4], str):
+            # Set as the value of the cached property (dataclasses.replace does not copy it).
+            with contextlib.suppress(ValueError):
+                dump.__dict__["sha256"] = bytes.fromhex(known[4])
+
+    def save(self, dumps: Iterable[DumpFile]) -> None:
+        record = {d.name: [*self.seen[d.name], d.sha256.hex()] for d in dumps if d.name in self.seen}
+        unsettled = any(stats[2] >= self.saved_ns - self.SETTLED_NS for stats in self.seen.values())
+        if record == self.known and not unsettled:
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The clock only dates this record: nothing generated depends on it.
+            tmp.write_text(json.dumps({"saved_ns": time.time_ns(), "dumps": record}), encoding="utf-8")
+            os.replace(tmp, self.path)
+
+
+def read_dumps(dumps_dir: Path, digests: DumpDigests | None = None) -> list[DumpFile]:
     dumps = []
     folder = display(dumps_dir)  # once: resolving every file's path was most of the time
     for path in list_dumps(dumps_dir):
         day = day_from_name(path.name)
         assert day is not None
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                stats = os.fstat(handle.fileno())
+                data = handle.read()
         except OSError as exc:
             raise DumpError(display(path), None, f"cannot read: {exc.strerror}", "check its permissions") from None
-        dumps.append(DumpFile(path.name, day, data, os.path.join(folder, path.name)))
+        dump = DumpFile(path.name, day, data, os.path.join(folder, path.name))
+        if digests is not None:
+            digests.use(dump, stats)
+        dumps.append(dump)
     return dumps
 
 

@@ -32,7 +32,7 @@ from .feeds import feed_links, render_feeds_of
 from .incremental import GroupIndex, group_entries
 from .models import Brief, DumpFile, Entry, Paper, Sighting, newest_first
 from .parse import parse_dump
-from .render import PageCache, render_site
+from .render import PageCache, pages_showing, render_site
 from .themes import ThemeConfig, assign
 
 ARCHIVE_PATH = "data/papers.json"
@@ -176,6 +176,8 @@ class BuildState:
     # day and theme-month page and archive month, and (set by the writer) where the files
     # are and each one's size and modification time, to tell that they are still as written.
     page_keys: dict[str, str] = field(default_factory=dict)
+    page_salt: str = ""  # what the page keys were made with (PageCache.salt)
+    changed_pages: set[str] = field(default_factory=set)  # pages_showing() what extend changed
     chunks: dict[str, Chunk] = field(default_factory=dict)
     out_dir: str = ""
     written: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns]
@@ -557,7 +559,12 @@ def _render(
         # language versions); without these, each feed link costs readers a 404.
         files["feeds/sitemap.xml"] = files["feeds/themes/sitemap.xml"] = EMPTY_SITEMAP
     links = feed_links(theme_pairs) if briefs else []
-    cache = PageCache(state.key, digests, known) if state is not None else None
+    cache = None
+    if state is not None:
+        cache = PageCache(state.key, digests, known)
+        if state.page_keys and state.page_salt:  # the next day: keys of pages that did not change
+            cache.reuse = {p: k for p, k in state.page_keys.items() if p not in state.changed_pages}
+            cache.reuse_salt = state.page_salt
     files.update(render_site(briefs, store.full, config.themes, config.site, links, loader, cache))
     archive_chunks = state.chunks if state is not None else None
     raw, gz, chunks = archive_files(briefs, store.full, digests, archive_chunks, previous_archive)
@@ -565,7 +572,7 @@ def _render(
     files.update(feeds())
     if state is not None and cache is not None:
         state.chunks = chunks
-        state.page_keys = cache.keys
+        state.page_keys, state.page_salt, state.changed_pages = cache.keys, cache.salt, set()
     return files, cache.kept if cache is not None else set()
 
 
@@ -664,6 +671,14 @@ def _extend(
         state.warnings + warnings,
         digests,
         state.seen_dumps | {e.dump for e in entries},
+        page_keys=state.page_keys,
+        page_salt=state.page_salt,
+        # The pages whose keys may change: those showing a paper that changed or came (as it
+        # was and as it is), the new days' and the last day's before them (its "next" link).
+        changed_pages=pages_showing(
+            [Brief.of(p) for p in updated] + [Brief.of(old[p.id]) for p in changed],
+            [d.day for d in new_dumps] + [d.day for d in dumps[earlier - 1 : earlier]],
+        ),
         chunks=state.chunks,
     )
     _collect_only_new_objects()

@@ -235,16 +235,43 @@ class PageCache:
     known: Mapping[str, str]  # path -> key of the file that is on disk now
     keys: dict[str, str] = field(default_factory=dict)  # path -> key, of every keyed page
     kept: set[str] = field(default_factory=set)
+    # The keys of the last build's pages that show nothing that changed since (see
+    # `pages_showing`), valid while the salt is the same: they are not computed again.
+    reuse: Mapping[str, str] = field(default_factory=dict)
+    reuse_salt: str = ""
 
     def fresh(self, path: str, *parts: object, papers: Iterable[Brief] = ()) -> bool:
         """Record the page's key; whether it must be rendered."""
-        digest = hashlib.blake2b(f"{self.salt}\0{path}\0{parts!r}".encode(), digest_size=16)
-        digest.update(b"".join(map(self.digests.__getitem__, map(_ID, papers))))
-        key = self.keys[path] = digest.hexdigest()
+        key = self.reuse.get(path)
+        if key is None:
+            digest = hashlib.blake2b(f"{self.salt}\0{path}\0{parts!r}".encode(), digest_size=16)
+            digest.update(b"".join(map(self.digests.__getitem__, map(_ID, papers))))
+            key = digest.hexdigest()
+        self.keys[path] = key
         if self.known.get(path) == key:
             self.kept.add(path)
             return False
         return True
+
+
+def day_path(day: date) -> str:
+    return f"days/{day.isoformat()}.md"
+
+
+def theme_month_path(theme_id: str, month: date) -> str:
+    return f"themes/{theme_id}/{month:%Y-%m}.md"
+
+
+def pages_showing(papers: Iterable[Brief], days: Iterable[date]) -> set[str]:
+    """The keyed pages whose key may change when `papers` change (or come or go) and `days` get
+    new sightings or neighbours: every day page a paper is on, each of its themes' month pages
+    (the paper as it was and as it is, for themes it leaves and joins), and the days' pages."""
+    paths = {day_path(day) for day in days}
+    for paper in papers:
+        paths.update(map(day_path, paper.days_seen))
+        month = _first_of_month(paper.first_seen)
+        paths.update(theme_month_path(theme_id, month) for theme_id in paper.themes)
+    return paths
 
 
 def render_site(
@@ -264,6 +291,8 @@ def render_site(
         templates = sorted(env.list_templates())
         sources = [(name, env.loader.get_source(env, name)[0]) for name in templates if env.loader]
         cache.salt = hashlib.sha256(f"{cache.salt}\0{site!r}\0{themes!r}\0{sources!r}".encode()).hexdigest()
+        if cache.salt != cache.reuse_salt:
+            cache.reuse = {}
     days = build_days(briefs)
     theme_views = _theme_views(briefs, themes)
     theme_names = {t.id: t.name for t in themes.themes}
@@ -280,7 +309,7 @@ def render_site(
     for i, day in enumerate(days):
         previous = days[i - 1].day if i > 0 else None
         following = days[i + 1].day if i + 1 < len(days) else None
-        path = f"days/{day.day.isoformat()}.md"
+        path = day_path(day.day)
         if cache and not cache.fresh(path, day.day, previous, following, papers=(*day.new, *day.seen_again)):
             continue
         sections = defaultdict(list)
@@ -304,7 +333,7 @@ def render_site(
                 shown += ((month, ps),)
                 count += len(ps)
             for month, ps in view.months:
-                path = f"themes/{view.id}/{month:%Y-%m}.md"
+                path = theme_month_path(view.id, month)
                 if cache and not cache.fresh(path, view.id, month, papers=ps):
                     continue
                 out[path] = env.get_template("theme_month.md.j2").render(common, theme=view, month=month, papers=ps)

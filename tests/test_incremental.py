@@ -49,6 +49,8 @@ def _same(a: BuildResult, b: BuildResult) -> None:
     assert a.files.keys() == b.files.keys()
     assert [k for k in a.files if a.files[k] != b.files[k]] == []
     assert (a.briefs, a.papers, a.entries, a.warnings) == (b.briefs, b.papers, b.entries, b.warnings)
+    # Keys the next day reused for pages that show nothing new are the keys a cold build makes.
+    assert a.state is not None and b.state is not None and a.state.page_keys == b.state.page_keys
 
 
 def _roundtrip(state: BuildState) -> BuildState:
@@ -100,6 +102,58 @@ def test_synthetic_days_with_resightings_extend_to_the_cold_result(site, seed, m
         assert n != 17 or len(step.kept) >= len(days) // 2
         assert step.state is not None and (seed != 3 or not step.state.index.recent_keys)  # folded
         state, on_disk = step.state, step.files
+
+
+def test_theme_month_pages_of_earlier_months_follow_their_resighted_papers(site, monkeypatch):
+    """With month pages for every theme (a small page cap), papers of January seen again in
+    February change January's theme-month pages: those are rendered again, the rest kept."""
+    from generator import render
+
+    monkeypatch.setattr(render, "THEME_PAGE_PAPERS", 5)
+    dumps = _dumps(list(_synth().generate(50, 5, per_day=12)))
+    first = _cold(dumps[:40], site)
+    state, on_disk = first.state, first.files
+    for n in (41, 42, 45, 50):
+        assert state is not None
+        step = _next(state, on_disk, dumps[:n], site)
+        _same(step, _cold(dumps[:n], site))
+        january = {p for p in step.files if p.startswith("themes/") and p.endswith("/2021-01.md")}
+        assert january and step.kept & {p for p in on_disk if p.endswith("/2021-01.md")}
+        state, on_disk = step.state, step.files
+
+
+def test_a_paper_that_leaves_a_theme_leaves_that_theme_s_earlier_month_page(site, monkeypatch):
+    """A paper seen again under a new title (same long abstract) gets other themes; the month
+    page of the theme it leaves, in the month it was first seen, is rendered again."""
+    from generator import render
+
+    from .conftest import HEADER_A, entry_a
+
+    monkeypatch.setattr(render, "THEME_PAGE_PAPERS", 0)  # a month page for every theme and month
+    abstract = (
+        "We present a study of features learned by large models over many tasks and settings, with careful "
+        "experiments across several model families and scales, and we release code and data so that others "
+        "can reproduce every figure and extend the analysis to new models."
+    )
+    first_title = "Interpreting circuits with sparse autoencoders and activation patching"
+    new_title = "Measuring gender bias and demographic fairness in model features"
+    stays = entry_a("Probing attention heads with activation patching", "We probe attention heads in transformers.")
+    filler = [entry_a(f"Reasoning benchmark {n}", f"Reasoning benchmark number {n} for agents.") for n in range(3)]
+    days = {
+        "2026-01-05.txt": [entry_a(first_title, abstract), stays, filler[0]],
+        "2026-02-02.txt": [filler[1]],
+        "2026-02-03.txt": [entry_a(new_title, abstract), filler[2]],
+    }
+    dumps = _dumps([(name, (HEADER_A + "".join(entries)).encode()) for name, entries in days.items()])
+    first = _cold(dumps[:2], site)
+    assert first.state is not None
+    step = _next(first.state, first.files, dumps, site)
+    cold = _cold(dumps, site)
+    _same(step, cold)
+    [paper] = [p for p in cold.papers if len(p.sightings) == 2]
+    assert paper.themes == ("bias-fairness",)
+    left = "themes/interpretability/2026-01.md"
+    assert left in first.files and left in step.files and first.files[left] != step.files[left]
 
 
 def test_nothing_new_renders_again_from_the_state(site):

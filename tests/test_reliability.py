@@ -252,3 +252,40 @@ def test_links_inside_raw_paper_lists_are_checked_like_markdown_links(project, l
     )
     assert done.returncode == 1
     assert message in done.stderr
+
+
+def test_dump_digests_are_reused_only_while_the_file_is_untouched(tmp_path):
+    """A settled dump's SHA-256 comes from .cache/digest/dumps.json; a file written since (even
+    to the same size, with its modification time put back) is hashed again."""
+    import hashlib
+    import json
+
+    from generator.files import DumpDigests, read_dumps
+
+    dumps_dir = tmp_path / "dumps"
+    dumps_dir.mkdir()
+    dump = dumps_dir / "2026-06-10.txt"
+    dump.write_bytes((DUMPS / "2026-06-10.txt").read_bytes())
+    record = tmp_path / "dumps.json"
+    digests = DumpDigests(record)
+    [first] = read_dumps(dumps_dir, digests)
+    assert first.sha256 == hashlib.sha256(dump.read_bytes()).digest()
+    digests.save([first])
+    # Pretend the record is older than the file's last change plus the settling time, then
+    # give it a digest the file cannot have: the build takes it, so it did not hash.
+    saved = json.loads(record.read_text())
+    saved["saved_ns"] += 10 * DumpDigests.SETTLED_NS
+    saved["dumps"][dump.name][4] = "00" * 32
+    record.write_text(json.dumps(saved))
+    [cached] = read_dumps(dumps_dir, DumpDigests(record))
+    assert cached.sha256 == bytes(32)
+    # The same size and modification time, other bytes: the change time tells.
+    stats = dump.stat()
+    data = bytearray(dump.read_bytes())
+    data[-2:-1] = b"X" if data[-2:-1] != b"X" else b"Y"
+    dump.write_bytes(bytes(data))
+    os.utime(dump, ns=(stats.st_atime_ns, stats.st_mtime_ns))
+    saved["saved_ns"] = dump.stat().st_ctime_ns + 10 * DumpDigests.SETTLED_NS
+    record.write_text(json.dumps(saved))
+    [changed] = read_dumps(dumps_dir, DumpDigests(record))
+    assert changed.sha256 == hashlib.sha256(bytes(data)).digest()
