@@ -145,12 +145,12 @@ def run_build(
     )
     written = time.perf_counter()
     with files.build_lock(out_dir):
+        saver = files.StateSaver(project.state_file, result.state).start() if result.state is not None else None
         report = files.write_tree(out_dir, result.files, result.kept)
         if result.cache is not None and result.cache.misses:
             files.save_cache(project.cache_file, result.cache)
-        if result.state is not None:
-            files.record_written(result.state, out_dir)
-            files.save_state(project.state_file, result.state)
+        if saver is not None:
+            saver.finish(out_dir)
         files.write_stamp(
             project.stamp_file(out_dir),
             out_dir,

@@ -6,6 +6,7 @@ Every other module works on strings and bytes; this one is the only place that t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import functools
@@ -16,6 +17,7 @@ import os
 import pickle
 import shutil
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -390,9 +392,9 @@ def load_cache(path: Path, code: str) -> BuildCache:
     return BuildCache(code)
 
 
-def save_cache(path: Path, cache: BuildCache | BuildState) -> bool:
-    """Write the cache (or state) atomically; one that cannot be written only slows the next
-    build. Whether it was written."""
+def save_cache(path: Path, cache: BuildCache) -> bool:
+    """Write the cache atomically; one that cannot be written only slows the next build.
+    Whether it was written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -435,45 +437,84 @@ def _mapped(path: Path) -> bytes:
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[return-value]
 
 
-def save_state(path: Path, state: BuildState) -> None:
-    """Write the state atomically, with two kinds of files beside it: its papers a month per
-    file, and the texts of its grouping's items. First the months not stored yet (new or
-    changed), under names made from their content, and the texts of new items; then the state,
-    which names them; then the files no state names any more are removed. A state that cannot
-    be written only makes the next build cold."""
-    folder = _months_folder(path)
-    months = state.store.unstored()
-    index = state.index
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, blob in months.items():
-            target = folder / name
-            if not target.exists():
-                tmp = folder / f".{name}.{os.getpid()}.tmp"
-                tmp.write_bytes(blob)
-                os.replace(tmp, target)
-        if index.pending:
-            # The items' texts: appended to the last state's file (what it names stays as it
-            # was), or a new file after a cold build.
-            texts_file = index.texts_file or f"items-{uuid.uuid4().hex}.bin"
-            with open(folder / texts_file, "ab") as handle:
-                at = handle.seek(0, os.SEEK_END)
-                offsets = []
-                for record in index.pending:
-                    offsets.append(at)
-                    at += len(record)
-                handle.write(b"".join(index.pending))
-            index.texts_stored(texts_file, offsets)
-    except OSError:
-        return
-    state.store.stored(months)
-    if not save_cache(path, state):
-        return  # the last state stays, and the files it names
-    keep = state.store.names() | {index.texts_file}
-    for stale in folder.iterdir():
-        if stale.name not in keep and not stale.name.startswith("."):
+class StateSaver:
+    """Saves a build's state while the writer writes its files (pickling is the processor's
+    work, writing the disk's), into `path` with two kinds of files beside it: its papers a
+    month per file, and the texts of its grouping's items.
+
+    On `start`, a thread writes the months not stored yet (new or changed, under names made
+    from their content) and the texts of new items, and pickles the state. `finish` adds where
+    the build wrote and the stats of what it wrote (see record_written) and writes the state
+    file atomically; then the files no state names any more are removed. A state that cannot be
+    written only makes the next build cold."""
+
+    def __init__(self, path: Path, state: BuildState) -> None:
+        self.path, self.state = path, state
+        self.folder = _months_folder(path)
+        self._pickled: bytes | None = None
+        self._thread = threading.Thread(target=self._prepare, name="save-state", daemon=True)
+
+    def start(self) -> StateSaver:
+        self._thread.start()
+        return self
+
+    def _prepare(self) -> None:
+        state, folder = self.state, self.folder
+        months = state.store.unstored()
+        index = state.index
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, blob in months.items():
+                target = folder / name
+                if not target.exists():
+                    tmp = folder / f".{name}.{os.getpid()}.tmp"
+                    tmp.write_bytes(blob)
+                    os.replace(tmp, target)
+            if index.pending:
+                # The items' texts: appended to the last state's file (what it names stays as
+                # it was), or a new file after a cold build.
+                texts_file = index.texts_file or f"items-{uuid.uuid4().hex}.bin"
+                with open(folder / texts_file, "ab") as handle:
+                    at = handle.seek(0, os.SEEK_END)
+                    offsets = []
+                    for record in index.pending:
+                        offsets.append(at)
+                        at += len(record)
+                    handle.write(b"".join(index.pending))
+                index.texts_stored(texts_file, offsets)
+        except OSError:
+            return
+        state.store.stored(months)
+        with no_gc_pauses():
+            # Without what `finish` adds: the writer may still be writing.
+            self._pickled = pickle.dumps(dataclasses.replace(state, out_dir="", written={}), pickle.HIGHEST_PROTOCOL)
+
+    def finish(self, out_dir: Path) -> None:
+        self._thread.join()
+        if self._pickled is None:
+            return
+        record_written(self.state, out_dir)
+        where = pickle.dumps((self.state.out_dir, self.state.written), pickle.HIGHEST_PROTOCOL)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(self._pickled)
+                handle.write(where)
+            os.replace(tmp, self.path)
+        except OSError:
             with contextlib.suppress(OSError):
-                stale.unlink()
+                tmp.unlink()
+            return  # the last state stays, and the files it names
+        keep = self.state.store.names() | {self.state.index.texts_file}
+        for stale in self.folder.iterdir():
+            if stale.name not in keep and not stale.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+
+def save_state(path: Path, state: BuildState, out_dir: Path) -> None:
+    """StateSaver, all at once."""
+    StateSaver(path, state).start().finish(out_dir)
 
 
 def _months_folder(state_path: Path) -> Path:
@@ -487,6 +528,8 @@ def load_state(path: Path, key: str) -> BuildState | None:
     try:
         with open(path, "rb") as handle, no_gc_pauses():
             state = pickle.load(handle)
+            if isinstance(state, BuildState):
+                state.out_dir, state.written = pickle.load(handle)  # see StateSaver.finish
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
     if not isinstance(state, BuildState) or state.key != key:

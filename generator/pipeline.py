@@ -5,6 +5,7 @@ read dumps -> parse -> dedupe -> assign themes -> render pages and feeds -> (the
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import gzip
@@ -93,7 +94,7 @@ class PaperStore:
     the re-sighted papers', the feeds'), and pickles again only the months that changed.
 
     A pickled month has a name made from its content. The writer stores each one as a file of
-    its own (see files.save_state), so saving the state after a day writes only the months that
+    its own (see files.StateSaver), so saving the state after a day writes only the months that
     changed, and `reader` reads a stored month back; months not yet stored travel with the
     store when it is pickled."""
 
@@ -178,6 +179,7 @@ class BuildState:
     page_keys: dict[str, str] = field(default_factory=dict)
     page_salt: str = ""  # what the page keys were made with (PageCache.salt)
     changed_pages: set[str] = field(default_factory=set)  # pages_showing() what extend changed
+    changed_months: set[str] | None = None  # months of the papers extend changed or added
     chunks: dict[str, Chunk] = field(default_factory=dict)
     out_dir: str = ""
     written: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns]
@@ -293,6 +295,7 @@ def archive_files(
     digests: Mapping[str, bytes],
     known: Mapping[str, Chunk] | None = None,
     previous: tuple[bytes, bytes] | None = None,
+    changed_months: set[str] | None = None,
 ) -> tuple[bytes, bytes, dict[str, Chunk]]:
     """The machine-readable archive and its gzipped copy, built a month at a time.
 
@@ -301,9 +304,16 @@ def archive_files(
     The .gz is one gzip member per month (a valid gzip file: it unzips to papers.json), so a
     month whose papers did not change is taken from the previous files (`previous`, where
     `known` says it lies) instead of being encoded and compressed again, and its papers are
-    not loaded (`full` gives a month's papers in full). Level 1: a fifth of the size for a
-    tenth of level 6's time; mtime=0: reproducible."""
-    months = [(month, list(members)) for month, members in itertools.groupby(briefs, lambda b: month_key(b.first_seen))]
+    not loaded (`full` gives a month's papers in full). With `changed_months` (the next day:
+    the months of papers that changed or came), the other months are not even looked at.
+    Level 1: a fifth of the size for a tenth of level 6's time; mtime=0: reproducible."""
+    months: list[tuple[str, Sequence[Brief] | None]]
+    if changed_months is not None and known and previous:
+        months = [(month, None) for month in sorted(known.keys() | changed_months, reverse=True)]
+        oldest_before = min(known)
+    else:
+        months = [(month, list(ms)) for month, ms in itertools.groupby(briefs, lambda b: month_key(b.first_seen))]
+        changed_months, oldest_before = None, ""
     raw_parts: list[bytes | memoryview] = [ARCHIVE_HEAD]
     gz_parts: list[bytes | memoryview] = [gzip.compress(ARCHIVE_HEAD, compresslevel=1, mtime=0)]
     # Views, not slices: the unchanged months are copied once, into the new files.
@@ -312,16 +322,26 @@ def archive_files(
     chunks: dict[str, Chunk] = {}
     for n, (month, members) in enumerate(months):
         last = n == len(months) - 1
-        digest = hashlib.blake2b(f"{month}\0{last}".encode(), digest_size=16)
-        digest.update(b"".join([digests[brief.id] for brief in members]))
-        key = digest.hexdigest()
         old = known.get(month) if known and before else None
+        if (
+            changed_months is not None
+            and old is not None
+            and month not in changed_months
+            and last == (month == oldest_before)
+        ):
+            key = old.key  # the same papers, still (or still not) the last month
+        else:
+            members = members if members is not None else _month_of(briefs, month)
+            digest = hashlib.blake2b(f"{month}\0{last}".encode(), digest_size=16)
+            digest.update(b"".join([digests[brief.id] for brief in members]))
+            key = digest.hexdigest()
         raw: bytes | memoryview
         gz: bytes | memoryview
         if old is not None and before is not None and old.key == key:
             raw = before[0][old.raw[0] : old.raw[0] + old.raw[1]]
             gz = before[1][old.gz[0] : old.gz[0] + old.gz[1]]
         else:
+            assert members is not None
             raw = b",\n".join(map(_archive_row, full(members))) + (b"" if last else b",\n")
             gz = gzip.compress(raw, compresslevel=1, mtime=0)
         chunks[month] = Chunk(key, (raw_at, len(raw)), (gz_at, len(gz)))
@@ -332,6 +352,18 @@ def archive_files(
     raw_parts.append(ARCHIVE_TAIL)
     gz_parts.append(gzip.compress(ARCHIVE_TAIL, compresslevel=1, mtime=0))
     return b"".join(raw_parts), b"".join(gz_parts), chunks
+
+
+def _month_of(briefs: Sequence[Brief], month: str) -> Sequence[Brief]:
+    """The briefs first seen in `month` ("2026-11"): a slice of `briefs`, which come newest first."""
+    first = date.fromisoformat(month + "-01")
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    newest = bisect.bisect_left(briefs, -(after.toordinal() - 1), key=_descending_day)
+    return briefs[newest : bisect.bisect_left(briefs, -(first.toordinal() - 1), key=_descending_day)]
+
+
+def _descending_day(brief: Brief) -> int:
+    return -brief.first_seen.toordinal()
 
 
 @functools.cache
@@ -567,12 +599,14 @@ def _render(
             cache.reuse_salt = state.page_salt
     files.update(render_site(briefs, store.full, config.themes, config.site, links, loader, cache))
     archive_chunks = state.chunks if state is not None else None
-    raw, gz, chunks = archive_files(briefs, store.full, digests, archive_chunks, previous_archive)
+    changed_months = state.changed_months if state is not None else None
+    raw, gz, chunks = archive_files(briefs, store.full, digests, archive_chunks, previous_archive, changed_months)
     files[ARCHIVE_PATH], files[ARCHIVE_PATH + ".gz"] = raw, gz
     files.update(feeds())
     if state is not None and cache is not None:
         state.chunks = chunks
         state.page_keys, state.page_salt, state.changed_pages = cache.keys, cache.salt, set()
+        state.changed_months = None
     return files, cache.kept if cache is not None else set()
 
 
@@ -679,6 +713,7 @@ def _extend(
             [Brief.of(p) for p in updated] + [Brief.of(old[p.id]) for p in changed],
             [d.day for d in new_dumps] + [d.day for d in dumps[earlier - 1 : earlier]],
         ),
+        changed_months={month_key(p.first_seen) for p in updated},
         chunks=state.chunks,
     )
     _collect_only_new_objects()

@@ -264,7 +264,7 @@ def test_item_texts_come_from_the_state_and_a_damaged_texts_file_falls_back_to_t
     first = _cold(dumps[:16], site)
     assert first.state is not None
     path = tmp_path / "state.pickle"
-    save_state(path, first.state)
+    save_state(path, first.state, tmp_path / "docs")
     [texts] = (tmp_path / "state-papers").glob("items-*.bin")
     cold = _cold(dumps, site)
     earlier = {d.name for d in dumps[:16]}
