@@ -17,10 +17,9 @@ import os
 import pickle
 import shutil
 import signal
-import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Probl
 from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
-from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, no_gc_pauses
+from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, in_background, no_gc_pauses
 
 ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
 
@@ -438,27 +437,28 @@ def _mapped(path: Path) -> bytes:
 
 
 class StateSaver:
-    """Saves a build's state while the writer writes its files (pickling is the processor's
-    work, writing the disk's), into `path` with two kinds of files beside it: its papers a
-    month per file, and the texts of its grouping's items.
+    """Saves a build's state while the writer writes its files, into `path` with two kinds of
+    files beside it: its papers a month per file, and the texts of its grouping's items.
 
-    On `start`, a thread writes the months not stored yet (new or changed, under names made
-    from their content) and the texts of new items, and pickles the state. `finish` adds where
-    the build wrote and the stats of what it wrote (see record_written) and writes the state
-    file atomically; then the files no state names any more are removed. A state that cannot be
-    written only makes the next build cold."""
+    On `start`, a forked process (see pipeline.in_background) writes the months not stored yet
+    (new or changed, under names made from their content) and the texts of new items, and
+    pickles the state into a temporary file. `finish` adds where the build wrote and the stats
+    of what it wrote (see record_written) and puts the state file in place; then the files no
+    state names any more are removed. A state that cannot be written only makes the next build
+    cold."""
 
     def __init__(self, path: Path, state: BuildState) -> None:
         self.path, self.state = path, state
         self.folder = _months_folder(path)
-        self._pickled: bytes | None = None
-        self._thread = threading.Thread(target=self._prepare, name="save-state", daemon=True)
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._prepared: Callable[[], set[str] | None] | None = None
 
     def start(self) -> StateSaver:
-        self._thread.start()
+        self._prepared = in_background(self._prepare, None, "saving the build state")
         return self
 
-    def _prepare(self) -> None:
+    def _prepare(self, _: object) -> set[str] | None:
+        """The names of the files beside the state that it names; None when it was not saved."""
         state, folder = self.state, self.folder
         months = state.store.unstored()
         index = state.index
@@ -482,30 +482,30 @@ class StateSaver:
                         at += len(record)
                     handle.write(b"".join(index.pending))
                 index.texts_stored(texts_file, offsets)
-        except OSError:
-            return
-        state.store.stored(months)
-        with no_gc_pauses():
-            # Without what `finish` adds: the writer may still be writing.
-            self._pickled = pickle.dumps(dataclasses.replace(state, out_dir="", written={}), pickle.HIGHEST_PROTOCOL)
-
-    def finish(self, out_dir: Path) -> None:
-        self._thread.join()
-        if self._pickled is None:
-            return
-        record_written(self.state, out_dir)
-        where = pickle.dumps((self.state.out_dir, self.state.written), pickle.HIGHEST_PROTOCOL)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                handle.write(self._pickled)
-                handle.write(where)
-            os.replace(tmp, self.path)
+            state.store.stored(months)
+            with open(self.tmp, "wb") as handle, no_gc_pauses():
+                # Without what `finish` adds: the writer is still writing.
+                pickle.dump(dataclasses.replace(state, out_dir="", written={}), handle, pickle.HIGHEST_PROTOCOL)
         except OSError:
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                self.tmp.unlink()
+            return None
+        return state.store.names() | {index.texts_file}
+
+    def finish(self, out_dir: Path) -> None:
+        assert self._prepared is not None, "start() first"
+        keep = self._prepared()
+        if keep is None:
+            return
+        record_written(self.state, out_dir)
+        try:
+            with open(self.tmp, "ab") as handle:
+                pickle.dump((self.state.out_dir, self.state.written), handle, pickle.HIGHEST_PROTOCOL)
+            os.replace(self.tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
             return  # the last state stays, and the files it names
-        keep = self.state.store.names() | {self.state.index.texts_file}
         for stale in self.folder.iterdir():
             if stale.name not in keep and not stale.name.startswith("."):
                 with contextlib.suppress(OSError):

@@ -496,7 +496,7 @@ def _build(
     lap("themes")
     # The grouping's compact form for the next day's build, made beside rendering (one core).
     index = (
-        _in_background(GroupIndex.from_grouper, grouper, "building the grouping index") if cache is not None else None
+        in_background(GroupIndex.from_grouper, grouper, "building the grouping index") if cache is not None else None
     )
     del grouper
     briefs = [Brief.of(p) for p in papers]
@@ -529,7 +529,7 @@ def _build(
     return BuildResult(files, briefs, store, len(entries), len(seen_dumps), warnings, lap.timings, cache, state, kept)
 
 
-def _in_background(fn: Callable[[Any], Any], arg: Any, what: str) -> Callable[[], Any]:
+def in_background(fn: Callable[[Any], Any], arg: Any, what: str) -> Callable[[], Any]:
     """fn(arg) in a forked process (its result, or its exception, comes back pickled); call the
     returned function for the result. Inline when forking is not safe (other threads) or not
     available."""
@@ -582,7 +582,7 @@ def _render(
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
     last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
     # The feeds (a fixed amount of work, most of a small build's) on another core.
-    feeds = _in_background(
+    feeds = in_background(
         lambda _: render_feeds_of(briefs, store.full, theme_pairs, config.site, last_build), None, "rendering the feeds"
     )
     files: dict[str, bytes] = {}
