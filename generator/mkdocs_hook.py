@@ -153,8 +153,15 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     blocks = _raw_blocks(page.file.content_string)
     files = _site_files["files"]
     targets: dict[str, tuple[str, Any]] = {}  # link -> (URL, the linked page)
+    done: dict[str, str] = {}  # href="…" -> its replacement (a day page links each theme many times)
 
     def url(match: re.Match[str]) -> str:
+        found = done.get(match.group(0))
+        if found is None:
+            found = done[match.group(0)] = resolve(match)
+        return found
+
+    def resolve(match: re.Match[str]) -> str:
         link, fragment = match.group(1), match.group(2) or ""
         if link not in targets:
             path = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), link))

@@ -34,8 +34,10 @@ from pathlib import Path
 from .render import RAW_BLOCK
 
 BUNDLES_FILE = "bundles.json"
-# Look-up links are not content.
+# Look-up links are not content: left out of the mirror (a tenth less for Pagefind to read) and,
+# should a page hold others, excluded.
 EXCLUDE_SELECTORS = ".digest-lookup"
+_LOOKUP_LINE = re.compile(r'^<p class="digest-lookup">.*\n', re.M)
 _DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}\.md$")
 _TITLE = re.compile(r"\A---\n(?:.*\n)*?title: (.*)\n")
 
@@ -166,7 +168,8 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 def read_day_page(path: Path) -> tuple[str, list[str]]:
-    """(title, paper sections) of a generated day page, read from its file."""
+    """(title, paper sections) of a generated day page, read from its file; without the
+    look-up links, which are not indexed."""
     source = path.read_text(encoding="utf-8-sig")
-    sections = [m.group(0) for m in RAW_BLOCK.finditer(source) if m.group(1) == "section"]
+    sections = [_LOOKUP_LINE.sub("", m.group(0)) for m in RAW_BLOCK.finditer(source) if m.group(1) == "section"]
     return front_matter_title(source) or path.stem, sections
