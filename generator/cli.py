@@ -202,13 +202,20 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
         return
     from rich.progress import Progress as RichProgress
 
-    with RichProgress(transient=True) as bar:
+    # Refreshed here rather than by rich's thread: with a thread running, the build cannot fork
+    # its workers (pipeline._can_fork) and would use one core.
+    with RichProgress(transient=True, auto_refresh=False) as bar:
         tasks: dict[str, Any] = {}
+        shown = 0.0
 
         def update(stage: str, done: int, total: int) -> None:
+            nonlocal shown
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
+            if time.monotonic() - shown > 0.1 or done == total:
+                bar.refresh()
+                shown = time.monotonic()
 
         yield update
 

@@ -237,3 +237,21 @@ def test_check_fails_when_a_feed_item_points_at_a_missing_anchor_or_a_page_lacks
     result = run(seeded, "check", "--site", "no-site", code=1)
     assert "feeds/atom.xml: item link https://example.github.io/digest/days/2026-11-20/#no-such-paper" in result.output
     assert f"days/2026-06-10.md: paper {lost_id} should be there once as new, found on no page" in result.output
+
+
+def test_the_progress_bar_starts_no_thread_so_the_build_can_fork_its_workers(monkeypatch):
+    """On a terminal, `digest build` shows a progress bar; a refresh thread would keep the build
+    from forking its theme, feed and state workers (pipeline._can_fork), so it has none."""
+    import io
+    import threading
+
+    from generator import cli, pipeline
+
+    terminal = io.StringIO()
+    monkeypatch.setattr(terminal, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    with cli._progress_bar(True) as progress:
+        assert progress is not None
+        progress("parse", 1, 2)
+        assert threading.active_count() == 1 and pipeline._can_fork()
+        progress("parse", 2, 2)
