@@ -124,17 +124,20 @@ def run_build(
                 raise DigestError([w.as_problem() for w in summary.warnings])
             return summary, files.WriteReport((), (), len(last["files"]))
     # The next day: extend the last build (generator/incremental.py); otherwise build cold.
+    loading = time.perf_counter()
     state = files.load_state(project.state_file, state_key(code, config)) if use_cache else None
+    state_s = time.perf_counter() - loading
     result = None
     if state is not None:
         known, previous_archive = files.as_written(state, out_dir)
+        state_s = time.perf_counter() - loading
         result = extend(state, dumps, config, project.loader(), code, known, previous_archive)
     if result is None:
         cache = files.load_cache(project.cache_file, code) if use_cache else None
         result = build(dumps, config, project.loader(), progress=progress, cache=cache)
     if strict and result.warnings:
         raise DigestError([w.as_problem() for w in result.warnings])
-    timings = {"read": read_s, **result.timings}
+    timings = {"read": read_s, "load state": state_s, **result.timings}
     summary = BuildSummary(
         result.entries,
         len(result.briefs),
