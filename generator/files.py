@@ -494,8 +494,13 @@ class StateSaver:
 
     def finish(self, out_dir: Path) -> None:
         assert self._prepared is not None, "start() first"
-        keep = self._prepared()
+        try:
+            keep = self._prepared()
+        except (RuntimeError, OSError, pickle.PicklingError):  # the worker died: no state, a cold build next
+            keep = None
         if keep is None:
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
             return
         record_written(self.state, out_dir)
         try:

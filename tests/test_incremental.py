@@ -286,3 +286,31 @@ def test_item_texts_come_from_the_state_and_a_damaged_texts_file_falls_back_to_t
     intact = next_day()
     texts.write_bytes(b"\0" * texts.stat().st_size)
     assert next_day() > intact  # ... and, damaged, the dumps of the candidates compared too
+
+
+def test_a_state_that_cannot_be_saved_leaves_the_last_one_and_the_build_succeeds(tmp_path, monkeypatch):
+    """Saving the state runs in a worker process; when that worker fails, the pages are still
+    written, the last state stays as it was (the next build extends it or runs cold) and no
+    temporary file is left behind."""
+    from generator import files
+
+    from .test_cli import run
+
+    project = make_project(tmp_path)
+    seeds = sorted(DUMPS.glob("*.txt"))
+    for path in seeds[:-1]:
+        shutil.copy(path, project / "dumps" / path.name)
+    run(project, "build")
+    state_file = project / ".cache/digest/state.pickle"
+    before = state_file.read_bytes()
+
+    def fails(self, _):
+        raise RuntimeError("the worker was killed")
+
+    monkeypatch.setattr(files.StateSaver, "_prepare", fails)
+    shutil.copy(seeds[-1], project / "dumps" / seeds[-1].name)
+    out = run(project, "build").output
+    assert "472 sightings of 431 papers from 5 dumps" in out
+    assert (project / "docs" / "days" / seeds[-1].name.replace(".txt", ".md")).is_file()
+    assert state_file.read_bytes() == before
+    assert not list(state_file.parent.glob(".*.tmp"))
