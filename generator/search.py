@@ -67,16 +67,19 @@ class SearchIndex:
     """Builds the per-year bundles in a background thread; `finish` puts them into a site.
 
     `pages` are (source path below docs, built page path below the site, source file) for every
-    page; the day pages among them are indexed."""
+    page; the day pages among them are indexed. While MkDocs builds, one Pagefind runs at a
+    time, beside it; once MkDocs is done (`finish`), a second one takes the years not started."""
 
     def __init__(self, cache_dir: Path, language: str) -> None:
         self.cache_dir = cache_dir
         self.language = language
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._error: str | None = None
         self._bundles: dict[str, Path] = {}  # year -> finished bundle in the cache
+        self._years: list[tuple[str, list[tuple[str, Path]]]] = []  # not started yet, newest first
+        self._lock = threading.Lock()
         self._cancelled = threading.Event()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._processes: set[subprocess.Popen[bytes]] = set()
 
     def start(self, pages: Sequence[tuple[str, str, Path]]) -> None:
         by_year: dict[str, list[tuple[str, Path]]] = defaultdict(list)
@@ -84,15 +87,22 @@ class SearchIndex:
             match = _DAY_PAGE.match(src_uri)
             if match:
                 by_year[match.group(1)].append((dest_uri, path))
-        self._thread = threading.Thread(target=self._run, args=(by_year,), name="pagefind", daemon=True)
-        self._thread.start()
+        self._years = [(year, sorted(by_year[year])) for year in sorted(by_year, reverse=True)]
+        self._worker()
 
-    def _run(self, by_year: dict[str, list[tuple[str, Path]]]) -> None:
+    def _worker(self) -> None:
+        thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _run(self) -> None:
         try:
-            for year in sorted(by_year, reverse=True):
-                if self._cancelled.is_set():
-                    return
-                self._bundles[year] = self._bundle(year, sorted(by_year[year]))
+            while not self._cancelled.is_set() and self._error is None:
+                with self._lock:
+                    if not self._years:
+                        return
+                    year, pages = self._years.pop(0)
+                self._bundles[year] = self._bundle(year, pages)
         except Exception as exc:  # reported by finish(), in the build's own thread
             self._error = f"{type(exc).__name__}: {exc}"
 
@@ -121,8 +131,14 @@ class SearchIndex:
             command = [sys.executable, "-m", "pagefind_bin", "--site", str(site), "--output-path", str(out)]
             command += ["--silent", "--exclude-selectors", EXCLUDE_SELECTORS]
             with open(Path(work) / "log", "w+b") as log:
-                self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-                code = self._process.wait()
+                with self._lock:
+                    if self._cancelled.is_set():
+                        raise RuntimeError("cancelled")
+                    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+                    self._processes.add(process)
+                code = process.wait()
+                with self._lock:
+                    self._processes.discard(process)
                 log.seek(0)
                 output = log.read().decode("utf-8", "replace").strip()
             if code != 0:
@@ -134,8 +150,12 @@ class SearchIndex:
 
     def finish(self, site_dir: Path) -> None:
         """Wait for the bundles, copy them to site_dir/pagefind/<year>/ and list them."""
-        if self._thread is not None:
-            self._thread.join()
+        with self._lock:
+            more = bool(self._years)
+        if more:  # MkDocs is done: its core can index too
+            self._worker()
+        for thread in list(self._threads):
+            thread.join()
         if self._error:
             raise RuntimeError(self._error)
         out = site_dir / "pagefind"
@@ -152,11 +172,13 @@ class SearchIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
     def cancel(self) -> None:
-        self._cancelled.set()
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-        if self._thread is not None:
-            self._thread.join()
+        with self._lock:
+            self._cancelled.set()
+            for process in self._processes:
+                if process.poll() is None:
+                    process.kill()
+        for thread in list(self._threads):
+            thread.join()
 
 
 def _link_or_copy(src: str, dst: str) -> None:
