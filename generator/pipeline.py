@@ -664,7 +664,8 @@ def _extend(
     if joined is None:
         return None
     ids = dict(state.ids)
-    briefs_by_id = {brief.id: brief for brief in state.briefs} if joined else {}
+    seen_again = {ids[root] for root in joined if root in ids}
+    briefs_by_id = {brief.id: brief for brief in state.briefs if brief.id in seen_again} if seen_again else {}
     old = {ids[root]: state.store.get(briefs_by_id[ids[root]]) for root in joined if root in ids}
     known_sightings = {root: [(s.dump, s.position) for s in old[ids[root]].sightings] for root in joined if root in ids}
     groups = group_entries(joined, known_sightings, load)
