@@ -6,8 +6,10 @@ instead: the groups are the connected components of "same paper" over the pairs 
 share a blocking key, so new items only add edges, and only pairs that involve a new item need a
 decision. `GroupIndex` keeps what that needs in compact form: per item (a distinct normalised
 title and abstract) where its first sighting is, its group (union-find), and 128-bit digests of
-its text and of its blocking keys. An item's text is read again from its dump only when a new
-item is compared with it.
+its text and of its blocking keys, and its text itself, stored beside the state (the writer
+appends each day's new items to one file). A new item is compared only with the items it shares
+a key with, their texts read back from that file (or, when one cannot be read back intact, from
+its dump).
 
 Two things a cold run would do differently are refused, and the caller builds cold: a key that
 an earlier run compared and that now has more than MAX_BLOCK items (a cold run skips that block
