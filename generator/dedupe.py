@@ -28,7 +28,7 @@ from functools import cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from .models import Entry, Paper, Sighting
+from .models import Entry, Paper, Sighting, newest_first
 
 _QUOTES = str.maketrans(
     {
@@ -320,7 +320,7 @@ def dedupe(entries: Iterable[Entry]) -> list[Paper]:
 def dedupe_grouped(grouper: Grouper) -> tuple[list[Paper], dict[int, str]]:
     """The papers of a grouper's groups (sorted as `dedupe` sorts them) and each group's id."""
     found = new_papers(grouper.groups(), set())
-    papers = sorted((paper for _, paper in found), key=lambda p: (-p.first_seen.toordinal(), p.id))
+    papers = sorted((paper for _, paper in found), key=newest_first)
     return papers, {root: paper.id for root, paper in found}
 
 

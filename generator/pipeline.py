@@ -178,8 +178,6 @@ class BuildState:
     # are and each one's size and modification time, to tell that they are still as written.
     page_keys: dict[str, str] = field(default_factory=dict)
     page_salt: str = ""  # what the page keys were made with (PageCache.salt)
-    changed_pages: set[str] = field(default_factory=set)  # pages_showing() what extend changed
-    changed_months: set[str] | None = None  # months of the papers extend changed or added
     chunks: dict[str, Chunk] = field(default_factory=dict)
     out_dir: str = ""
     written: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns]
@@ -519,7 +517,7 @@ def _build(
         )
     lap("state")
     _collect_only_new_objects()
-    files, kept = _render(briefs, store, digests, dumps, config, loader, state, {}, None)
+    files, kept = _render(briefs, store, digests, dumps, config, loader, state, {}, None, None)
     lap("render")
     if state is not None and index is not None:
         state.index = index()
@@ -567,6 +565,15 @@ def in_background(fn: Callable[[Any], Any], arg: Any, what: str) -> Callable[[],
     return result
 
 
+@dataclass(frozen=True)
+class Changed:
+    """What the next day changed, so that the rest is not looked at again: the keyed pages
+    whose keys may change (render.pages_showing) and the months of papers that changed or came."""
+
+    pages: set[str]
+    months: set[str]
+
+
 def _render(
     briefs: list[Brief],
     store: PaperStore,
@@ -577,6 +584,7 @@ def _render(
     state: BuildState | None,
     known: Mapping[str, str],
     previous_archive: tuple[bytes, bytes] | None,
+    changed: Changed | None,
 ) -> tuple[dict[str, bytes], set[str]]:
     """Every generated file, but those the page cache keeps (returned as the second value)."""
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
@@ -594,19 +602,18 @@ def _render(
     cache = None
     if state is not None:
         cache = PageCache(state.key, digests, known)
-        if state.page_keys and state.page_salt:  # the next day: keys of pages that did not change
-            cache.reuse = {p: k for p, k in state.page_keys.items() if p not in state.changed_pages}
+        if changed is not None and state.page_salt:  # the next day: keys of pages that did not change
+            cache.reuse = {p: k for p, k in state.page_keys.items() if p not in changed.pages}
             cache.reuse_salt = state.page_salt
     files.update(render_site(briefs, store.full, config.themes, config.site, links, loader, cache))
     archive_chunks = state.chunks if state is not None else None
-    changed_months = state.changed_months if state is not None else None
+    changed_months = changed.months if changed is not None else None
     raw, gz, chunks = archive_files(briefs, store.full, digests, archive_chunks, previous_archive, changed_months)
     files[ARCHIVE_PATH], files[ARCHIVE_PATH + ".gz"] = raw, gz
     files.update(feeds())
     if state is not None and cache is not None:
         state.chunks = chunks
-        state.page_keys, state.page_salt, state.changed_pages = cache.keys, cache.salt, set()
-        state.changed_months = None
+        state.page_keys, state.page_salt = cache.keys, cache.salt
     return files, cache.kept if cache is not None else set()
 
 
@@ -708,17 +715,27 @@ def _extend(
         state.seen_dumps | {e.dump for e in entries},
         page_keys=state.page_keys,
         page_salt=state.page_salt,
-        # The pages whose keys may change: those showing a paper that changed or came (as it
-        # was and as it is), the new days' and the last day's before them (its "next" link).
-        changed_pages=pages_showing(
-            [Brief.of(p) for p in updated] + [Brief.of(old[p.id]) for p in changed],
-            [d.day for d in new_dumps] + [d.day for d in dumps[earlier - 1 : earlier]],
-        ),
-        changed_months={month_key(p.first_seen) for p in updated},
         chunks=state.chunks,
     )
+    # The pages whose keys may change: those showing a paper that changed or came (as it was
+    # and as it is), the new days' and the last day's before them (its "next" link).
+    pages = pages_showing(
+        [Brief.of(p) for p in updated] + [Brief.of(old[p.id]) for p in changed],
+        [d.day for d in new_dumps] + [d.day for d in dumps[earlier - 1 : earlier]],
+    )
     _collect_only_new_objects()
-    files, kept = _render(briefs, store, digests, dumps, config, loader, new_state, known, previous_archive)
+    files, kept = _render(
+        briefs,
+        store,
+        digests,
+        dumps,
+        config,
+        loader,
+        new_state,
+        known,
+        previous_archive,
+        Changed(pages, {month_key(p.first_seen) for p in updated}),
+    )
     lap("render")
     return BuildResult(
         files,
