@@ -37,10 +37,10 @@ LOCK = ".digest.lock"
 _IGNORED_IN_DUMPS = {"readme", "readme.md", "readme.txt"}
 
 
-def display(path: Path, cwd: Path | None = None) -> str:
+def display(path: Path) -> str:
     """A path as errors show it: relative to the working directory when it is below it."""
     try:
-        return str(path.resolve().relative_to(cwd or Path.cwd().resolve()))
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -107,12 +107,8 @@ class DumpDigests:
         unsettled = any(stats[2] >= self.saved_ns - self.SETTLED_NS for stats in self.seen.values())
         if record == self.known and not unsettled:
             return
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # The clock only dates this record: nothing generated depends on it.
-            tmp.write_text(json.dumps({"saved_ns": time.time_ns(), "dumps": record}), encoding="utf-8")
-            os.replace(tmp, self.path)
+        # The clock only dates this record: nothing generated depends on it.
+        _replace(self.path, json.dumps({"saved_ns": time.time_ns(), "dumps": record}).encode())
 
 
 def read_dumps(dumps_dir: Path, digests: DumpDigests | None = None) -> list[DumpFile]:
@@ -347,14 +343,22 @@ def write_stamp(path: Path, out_dir: Path, stamp: str, files: Iterable[str], sum
     """Record the files the build generated (each one's size and modification time) under
     `stamp`. Like the cache, a record that cannot be written only makes the next build work."""
     record = {"stamp": stamp, "files": _stats(out_dir, sorted(files)), **summary}
+    _replace(path, json.dumps(record).encode())
+
+
+def _replace(path: Path, data: bytes) -> bool:
+    """Put `data` in place of `path` atomically (a cache file: one that cannot be written only
+    makes the next build do more). Whether it was written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        return False
+    return True
 
 
 def read_stamp(path: Path, out_dir: Path, stamp: str) -> dict[str, Any] | None:
@@ -391,9 +395,8 @@ def load_cache(path: Path, code: str) -> BuildCache:
     return BuildCache(code)
 
 
-def save_cache(path: Path, cache: BuildCache) -> bool:
-    """Write the cache atomically; one that cannot be written only slows the next build.
-    Whether it was written."""
+def save_cache(path: Path, cache: BuildCache) -> None:
+    """Write the cache atomically; one that cannot be written only slows the next build."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -403,8 +406,6 @@ def save_cache(path: Path, cache: BuildCache) -> bool:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        return False
-    return True
 
 
 def record_written(state: BuildState, out_dir: Path) -> None:
@@ -465,11 +466,8 @@ class StateSaver:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for name, blob in months.items():
-                target = folder / name
-                if not target.exists():
-                    tmp = folder / f".{name}.{os.getpid()}.tmp"
-                    tmp.write_bytes(blob)
-                    os.replace(tmp, target)
+                if not (folder / name).exists() and not _replace(folder / name, blob):
+                    raise OSError(f"cannot write {name}")
             if index.pending:
                 # The items' texts: appended to the last state's file (what it names stays as
                 # it was), or a new file after a cold build.
