@@ -23,7 +23,8 @@ from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
-from .pipeline import Progress, build, extend, parse_all, state_key
+from .pipeline import Progress, build, extend, parse_all
+from .state import state_key
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -206,7 +207,7 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import Progress as RichProgress
 
     # Refreshed here rather than by rich's thread: with a thread running, the build cannot fork
-    # its workers (pipeline._can_fork) and would use one core.
+    # its workers (processes.can_fork) and would use one core.
     with RichProgress(transient=True, auto_refresh=False) as bar:
         tasks: dict[str, Any] = {}
         shown = 0.0
@@ -342,7 +343,7 @@ def themes_group() -> None:
 
 
 def _archive_papers(out_dir: Path) -> list[Paper]:
-    from .pipeline import papers_from_archive
+    from .archive import papers_from_archive
 
     return papers_from_archive(files.read_archive(out_dir))
 

@@ -6,7 +6,6 @@ Every other module works on strings and bytes; this one is the only place that t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import functools
@@ -24,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .archive import ARCHIVE_FILES
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
-from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, in_background, no_gc_pauses
-
-ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
+from .processes import in_background
+from .state import BuildCache, BuildState, read_cache, read_state, write_cache, write_state, write_written
 
 MANIFEST = ".digest-manifest.json"
 LOCK = ".digest.lock"
@@ -387,12 +386,9 @@ def load_cache(path: Path, code: str) -> BuildCache:
     """The build cache at `path`, or an empty one when it is missing, unreadable or stale."""
     try:
         with open(path, "rb") as handle:
-            cache = pickle.load(handle)
-        if isinstance(cache, BuildCache) and cache.code == code:
-            return cache
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        pass
-    return BuildCache(code)
+            return read_cache(handle, code)
+    except OSError:
+        return BuildCache(code)
 
 
 def save_cache(path: Path, cache: BuildCache) -> None:
@@ -400,8 +396,8 @@ def save_cache(path: Path, cache: BuildCache) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle, no_gc_pauses():
-            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(tmp, "wb") as handle:
+            write_cache(handle, cache)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -441,7 +437,7 @@ class StateSaver:
     """Saves a build's state while the writer writes its files, into `path` with two kinds of
     files beside it: its papers a month per file, and the texts of its grouping's items.
 
-    On `start`, a forked process (see pipeline.in_background) writes the months not stored yet
+    On `start`, a forked process (see processes.in_background) writes the months not stored yet
     (new or changed, under names made from their content) and the texts of new items, and
     pickles the state into a temporary file. `finish` adds where the build wrote and the stats
     of what it wrote (see record_written) and puts the state file in place; then the files no
@@ -481,9 +477,8 @@ class StateSaver:
                     handle.write(b"".join(index.pending))
                 index.texts_stored(texts_file, offsets)
             state.store.stored(months)
-            with open(self.tmp, "wb") as handle, no_gc_pauses():
-                # Without what `finish` adds: the writer is still writing.
-                pickle.dump(dataclasses.replace(state, out_dir="", written={}), handle, pickle.HIGHEST_PROTOCOL)
+            with open(self.tmp, "wb") as handle:
+                write_state(handle, state)  # without what `finish` adds: the writer is still writing
         except OSError:
             with contextlib.suppress(OSError):
                 self.tmp.unlink()
@@ -503,7 +498,7 @@ class StateSaver:
         record_written(self.state, out_dir)
         try:
             with open(self.tmp, "ab") as handle:
-                pickle.dump((self.state.out_dir, self.state.written), handle, pickle.HIGHEST_PROTOCOL)
+                write_written(handle, self.state)
             os.replace(self.tmp, self.path)
         except OSError:
             with contextlib.suppress(OSError):
@@ -529,13 +524,11 @@ def load_state(path: Path, key: str) -> BuildState | None:
     pipeline.extend checks the rest), or None. Its papers are read a month at a time, when
     the build needs them."""
     try:
-        with open(path, "rb") as handle, no_gc_pauses():
-            state = pickle.load(handle)
-            if isinstance(state, BuildState):
-                state.out_dir, state.written = pickle.load(handle)  # see StateSaver.finish
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        with open(path, "rb") as handle:
+            state = read_state(handle, key)
+    except OSError:
         return None
-    if not isinstance(state, BuildState) or state.key != key:
+    if state is None:
         return None
     folder = _months_folder(path)
     state.store.reader = lambda name: (folder / name).read_bytes()

@@ -241,11 +241,11 @@ def test_check_fails_when_a_feed_item_points_at_a_missing_anchor_or_a_page_lacks
 
 def test_the_progress_bar_starts_no_thread_so_the_build_can_fork_its_workers(monkeypatch):
     """On a terminal, `digest build` shows a progress bar; a refresh thread would keep the build
-    from forking its theme, feed and state workers (pipeline._can_fork), so it has none."""
+    from forking its theme, feed and state workers (processes.can_fork), so it has none."""
     import io
     import threading
 
-    from generator import cli, pipeline
+    from generator import cli, processes
 
     terminal = io.StringIO()
     monkeypatch.setattr(terminal, "isatty", lambda: True, raising=False)
@@ -253,5 +253,5 @@ def test_the_progress_bar_starts_no_thread_so_the_build_can_fork_its_workers(mon
     with cli._progress_bar(True) as progress:
         assert progress is not None
         progress("parse", 1, 2)
-        assert threading.active_count() == 1 and pipeline._can_fork()
+        assert threading.active_count() == 1 and processes.can_fork()
         progress("parse", 2, 2)

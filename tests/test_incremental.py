@@ -13,10 +13,12 @@ from datetime import date
 import pytest
 
 from generator import dedupe, incremental
+from generator.archive import ARCHIVE_PATH
 from generator.cli import Project
 from generator.files import code_fingerprint, read_dumps
 from generator.models import DumpFile
-from generator.pipeline import ARCHIVE_PATH, BuildCache, BuildResult, BuildState, build, extend
+from generator.pipeline import BuildResult, build, extend
+from generator.state import BuildCache, BuildState
 
 from .conftest import DUMPS, ROOT, make_project
 
