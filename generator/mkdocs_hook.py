@@ -27,6 +27,7 @@ from generator.cli import Project
 from generator.errors import DigestError
 from generator.files import list_dumps
 from generator.parse import day_from_name
+from generator.pipeline import GENERATED
 from generator.render import RAW_BLOCK
 from generator.search import SearchIndex
 
@@ -221,9 +222,19 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """Watch what the owner edits: the dumps, the theme config, the overrides, the templates and
+    the hand-written part of docs/. The generator's own output in docs/ is not watched: each
+    build writes it, and watching it set off a second, empty build after every change. (A new
+    hand-written file at the top of docs/ is seen after `mkdocs serve` restarts.)"""
     root = Path(config.config_file_path).parent
     server.watch(str(_dumps_dir(config)))
     for name in ("themes.yml", "overrides.yml", "templates"):
         if (root / name).exists():
             server.watch(str(root / name))
+    docs = Path(config.docs_dir)
+    server.unwatch(str(docs))  # watched by MkDocs itself; the hand-written parts instead:
+    for path in sorted(docs.iterdir()):
+        generated = path.name in GENERATED or f"{path.name}/" in GENERATED
+        if not generated and not path.name.startswith("."):
+            server.watch(str(path))
     return server
