@@ -405,9 +405,17 @@ def themes_suggest(out_dir: Path, config_file: Path, max_themes: int) -> None:
     help="Where the built site goes.",
 )
 def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
-    """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in."""
+    """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in.
+
+    The staging folder starts as a copy of the last site/ (its search bundles aside, which are
+    rebuilt from their own cache), and MkDocs runs with --dirty: only the pages whose Markdown
+    the generator rewrote are built again. The hook builds every page instead whenever the
+    copy is not exactly what the last build left or anything else a page shows changed (see
+    mkdocs_hook._choose_dirty_or_full); either way the result is a full build's, byte for byte."""
     with _errors_to_exit():
         staging = site_dir.with_name(f".{site_dir.name}.staging")
+        if site_dir.is_dir():
+            files.copy_site(site_dir, staging)
         env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir))
         env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
         command = [
@@ -416,6 +424,7 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
             "mkdocs",
             "build",
             "--strict",
+            "--dirty",
             "--config-file",
             str(config_file),
             "--site-dir",

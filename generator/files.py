@@ -374,6 +374,89 @@ def read_stamp(path: Path, out_dir: Path, stamp: str) -> dict[str, Any] | None:
     return record
 
 
+def site_stamp(root: Path, docs_dir: Path, code: str, generated: Iterable[str]) -> str:
+    """A hash of what every page of the site depends on besides its own Markdown: the code, the
+    MkDocs and Material versions, mkdocs.yml, themes.yml (the navigation), the templates and
+    theme overrides, and the hand-written files in docs/ (everything but `generated` and
+    dotfiles). While it holds, a page whose Markdown did not change is the same page."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{code}\0{version('mkdocs')}\0{version('mkdocs-material')}".encode())
+    owned = {name.rstrip("/") for name in generated}
+    inputs = [root / "mkdocs.yml", root / "themes.yml"]
+    inputs += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
+    for top in sorted(docs_dir.iterdir()) if docs_dir.is_dir() else ():
+        if top.name not in owned and not top.name.startswith("."):
+            inputs += [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+    for path in inputs:
+        with contextlib.suppress(OSError):
+            digest.update(b"\0" + str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+SITE_SKIP = ("pagefind",)  # what site records and copies leave out: the search bundles, rebuilt from their cache
+
+
+def _tree_stats(root: Path, skip: Iterable[str] = SITE_SKIP) -> dict[str, list[int]]:
+    """Each file's [size, mtime_ns] by relative path, top-level folders in `skip` left out."""
+    found = {}
+    for folder, dirs, names in os.walk(root):
+        if folder == str(root):
+            dirs[:] = [d for d in dirs if d not in skip]
+        for name in names:
+            path = os.path.join(folder, name)
+            st = os.stat(path)
+            found[os.path.relpath(path, root)] = [st.st_size, st.st_mtime_ns]
+    return found
+
+
+def site_record_file(cache_dir: Path, site_dir: Path) -> Path:
+    """Where the record of the last MkDocs build into `site_dir` is kept (one per site folder)."""
+    return cache_dir / f"site-{hashlib.sha256(str(site_dir.resolve()).encode()).hexdigest()[:16]}.json"
+
+
+def site_as_recorded(path: Path, site_dir: Path, stamp: str) -> bool:
+    """Whether `site_dir` holds exactly what the last build recorded in `path` left there (each
+    file's size and modification time) and that build was made under `stamp`."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return bool(record.get("stamp") == stamp and record.get("files") == _tree_stats(site_dir))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def record_site(path: Path, site_dir: Path, stamp: str) -> None:
+    _replace(path, json.dumps({"stamp": stamp, "files": _tree_stats(site_dir)}).encode())
+
+
+def clear_dir(folder: Path) -> None:
+    """Empty `folder` (made when missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def copy_site(site_dir: Path, staging: Path) -> None:
+    """A copy of a built site into `staging` (replaced), files' modification times kept (a
+    --dirty build compares them with the pages' sources), the SITE_SKIP folders left out."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(site_dir, staging, ignore=lambda folder, _: set(SITE_SKIP) if Path(folder) == site_dir else set())
+
+
+def remove_unlisted(site_dir: Path, listed: set[str]) -> list[str]:
+    """Remove the files under `site_dir` that are not `listed` (relative paths; the SITE_SKIP
+    folders aside): what a --dirty build leaves of pages that no longer exist."""
+    gone = sorted(rel for rel in _tree_stats(site_dir) if rel not in listed)
+    for rel in gone:
+        (site_dir / rel).unlink()
+    _remove_empty_dirs(site_dir, {(site_dir / rel).parent for rel in gone})
+    return gone
+
+
 def code_fingerprint() -> str:
     """A hash of the generator's own source: a cache made by other code is not reused."""
     digest = hashlib.sha256()

@@ -30,14 +30,14 @@ def _free_port() -> int:
 
 
 class Server:
-    """A `mkdocs serve` process whose log lines are collected as they come."""
+    """`mkdocs serve --dirty` (as `make serve` runs it), its log lines collected as they come."""
 
     def __init__(self, project: Path) -> None:
         self.port = _free_port()
         mkdocs = Path(sys.executable).with_name("mkdocs")
         env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(project))
         self.process = subprocess.Popen(
-            [str(mkdocs), "serve", "-f", str(project / "mkdocs.yml"), "-a", f"127.0.0.1:{self.port}"],
+            [str(mkdocs), "serve", "--dirty", "-f", str(project / "mkdocs.yml"), "-a", f"127.0.0.1:{self.port}"],
             cwd=project,
             env=env,
             stdout=subprocess.PIPE,
@@ -106,5 +106,6 @@ def test_a_saved_dump_sets_off_exactly_one_build_and_the_new_day_is_served(serve
     time.sleep(6)
     assert server.count(BUILD_STARTED) == 2, "\n".join(server.lines)
     assert server.count(RELOADED) == 1
+    assert server.count("building again only the pages whose Markdown changed") == 1  # --dirty, trusted
     day = second.stem
     assert day in server.get(f"days/{day}/")
