@@ -416,7 +416,7 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
         staging = site_dir.with_name(f".{site_dir.name}.staging")
         if site_dir.is_dir():
             files.copy_site(site_dir, staging)
-        env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir))
+        env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir), DIGEST_PUBLISHED_SITE=str(site_dir.resolve()))
         env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
         command = [
             sys.executable,

@@ -383,14 +383,15 @@ def site_stamp(root: Path, docs_dir: Path, code: str, generated: Iterable[str]) 
 
     digest = hashlib.sha256(f"{code}\0{version('mkdocs')}\0{version('mkdocs-material')}".encode())
     owned = {name.rstrip("/") for name in generated}
-    inputs = [root / "mkdocs.yml", root / "themes.yml"]
-    inputs += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
+    inputs = [(root, root / "mkdocs.yml"), (root, root / "themes.yml")]
+    inputs += [(root, p) for p in sorted((root / "templates").rglob("*")) if p.is_file()]
     for top in sorted(docs_dir.iterdir()) if docs_dir.is_dir() else ():
         if top.name not in owned and not top.name.startswith("."):
-            inputs += [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
-    for path in inputs:
+            found = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+            inputs += [(docs_dir, p) for p in found]
+    for base, path in inputs:  # named relative to where they are: the same however the paths were given
         with contextlib.suppress(OSError):
-            digest.update(b"\0" + str(path).encode() + b"\0" + path.read_bytes())
+            digest.update(b"\0" + str(path.relative_to(base)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

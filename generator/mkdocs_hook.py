@@ -111,18 +111,27 @@ def on_pre_build(config: Any) -> None:
     _choose_dirty_or_full(config)
 
 
+def _site_record(config: Any) -> tuple[Path, Path]:
+    """(site folder, where its record is). `digest site` builds into a staging folder that then
+    takes the place of site/: its record is site/'s (DIGEST_PUBLISHED_SITE names it)."""
+    project = Project(Path(config.config_file_path))
+    site_dir = Path(config.site_dir)
+    published = Path(os.environ.get("DIGEST_PUBLISHED_SITE") or site_dir)
+    return site_dir, files.site_record_file(project.cache_dir, published)
+
+
 def _choose_dirty_or_full(config: Any) -> None:
     """Under --dirty, MkDocs builds again only the pages whose Markdown is newer than their
     HTML. That is the whole change while everything else a page shows is as it was (site_stamp)
     and site_dir holds exactly what the last build left there; otherwise site_dir is emptied
     first, so every page is built (the result of a full build either way)."""
     _run["pages"] = 0
+    root = Path(config.config_file_path).parent
+    _run["stamp"] = files.site_stamp(root, Path(config.docs_dir), files.code_fingerprint(), GENERATED)
     if not _run["dirty"]:
         return
-    project = Project(Path(config.config_file_path))
-    site_dir, docs_dir = Path(config.site_dir), Path(config.docs_dir)
-    _run["stamp"] = files.site_stamp(project.root, docs_dir, files.code_fingerprint(), GENERATED)
-    if files.site_as_recorded(files.site_record_file(project.cache_dir, site_dir), site_dir, _run["stamp"]):
+    site_dir, record = _site_record(config)
+    if files.site_as_recorded(record, site_dir, _run["stamp"]):
         log.info("digest: --dirty: building again only the pages whose Markdown changed")
     else:
         files.clear_dir(site_dir)
@@ -264,19 +273,19 @@ def on_post_build(config: Any) -> None:
 
 
 def _record_site(config: Any) -> None:
-    """After a --dirty build: remove what pages that no longer exist left behind, and record the
-    site folder as this build left it (for the next --dirty build to trust it)."""
-    if not _run["dirty"] or "stamp" not in _run:
+    """Record the site folder as this build left it, for a later --dirty build to trust it;
+    after a --dirty build, first remove what pages that no longer exist left behind."""
+    if "stamp" not in _run:
         return
-    site_dir = Path(config.site_dir)
-    site_files = _site_files["files"]
-    listed = {f.dest_uri for f in site_files if not f.inclusion.is_excluded()}
-    listed |= {*config.theme.static_templates, "sitemap.xml.gz"}
-    gone = files.remove_unlisted(site_dir, listed)
-    pages = len(site_files.documentation_pages())
-    log.info("digest: --dirty: %d of %d pages built again, %d stale files removed", _run["pages"], pages, len(gone))
-    project = Project(Path(config.config_file_path))
-    files.record_site(files.site_record_file(project.cache_dir, site_dir), site_dir, _run.pop("stamp"))
+    site_dir, record = _site_record(config)
+    if _run["dirty"]:
+        site_files = _site_files["files"]
+        listed = {f.dest_uri for f in site_files if not f.inclusion.is_excluded()}
+        listed |= {*config.theme.static_templates, "sitemap.xml.gz"}
+        gone = files.remove_unlisted(site_dir, listed)
+        pages = len(site_files.documentation_pages())
+        log.info("digest: --dirty: %d of %d pages built again, %d stale files removed", _run["pages"], pages, len(gone))
+    files.record_site(record, site_dir, _run.pop("stamp"))
 
 
 def on_build_error(error: Exception) -> None:
