@@ -275,7 +275,8 @@ class _TextTitles(FeedGenerator):
 
     def _create_atom(self, extensions: bool = True) -> Any:
         feed, doc = super()._create_atom(extensions=extensions)
-        for element in feed.iter(f"{{{ATOM_NS}}}title", f"{{{ATOM_NS}}}subtitle"):
+        # feedgen makes its elements in no namespace, under a default xmlns: either name is matched.
+        for element in feed.iter("title", "subtitle", f"{{{ATOM_NS}}}title", f"{{{ATOM_NS}}}subtitle"):
             element.set("type", "text")
         return feed, doc
 
