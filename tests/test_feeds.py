@@ -8,7 +8,11 @@ import calendar
 import json
 import random
 import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import feedgen.entry
@@ -32,6 +36,8 @@ from generator.feeds import (
     render_feeds,
 )
 from generator.models import Paper, Sighting
+
+from .conftest import DUMPS, HEADER_A, entry_a, make_project
 
 SITE = SiteConfig(
     site_name="Test digest",
@@ -540,3 +546,46 @@ def test_duplicate_paper_ids_are_refused() -> None:
 def test_unsafe_or_repeated_theme_ids_are_refused(themes: list[tuple[str, str]]) -> None:
     with pytest.raises(ValueError, match="theme id"):
         render_feeds([paper("x", LAST)], themes, SITE)
+
+
+# --- two real builds, the second with one more day ----------------------------------------------
+
+
+def _build(project: Path, *args: str) -> dict[str, bytes]:
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", *args], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    feeds = project / "docs/feeds"
+    return {str(p.relative_to(project / "docs")): p.read_bytes() for p in feeds.rglob("*") if p.is_file()}
+
+
+def test_a_new_day_rewrites_only_the_feeds_that_gained_papers(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    for dump in DUMPS.glob("*.txt"):
+        shutil.copy(dump, project / "dumps" / dump.name)
+    before = _build(project)
+    new_day = "2026-11-21"  # a quiet day: two papers
+    (project / "dumps" / f"{new_day}.txt").write_text(
+        HEADER_A
+        + entry_a("Spiking Neurons in Cortex Recordings", "We record cortical neurons with fMRI and EEG in the brain.")
+        + entry_a("Emotion Support Chatbots", "An empathetic dialogue system for emotional support and wellbeing."),
+        encoding="utf-8",
+    )
+    after = _build(project)  # the next day's build, from the last one's state
+    assert _build(project, "--no-cache") == after  # as a cold build gives them
+    papers = json.loads((project / "docs/data/papers.json").read_text(encoding="utf-8"))["papers"]
+    gained = {theme for p in papers if p["first_seen"] == new_day for theme in p["themes"]}
+    themes = {path.split("/")[-1].split(".")[0] for path in after if path.startswith("feeds/themes/")} - {"sitemap"}
+    quiet = themes - gained
+    assert gained and len(quiet) >= 5, (gained, quiet)  # the seed's last day leaves most themes quiet
+    changed = {path for path in after if before.get(path) != after[path]}
+    expected = {RSS_PATH, ATOM_PATH, JSON_PATH}
+    expected |= {f"feeds/themes/{theme}{ext}" for theme in gained for ext in (".xml", ".atom.xml")}
+    assert changed == expected  # quiet themes' feeds and the OPML: byte-identical
+    for path in (p for p in expected if p != JSON_PATH):
+        old = {e.id: (e.title, e.published_parsed) for e in parse(before[path]).entries}
+        new = {e.id: (e.title, e.published_parsed) for e in parse(after[path]).entries}
+        kept = old.keys() & new.keys()
+        assert kept and all(old[g] == new[g] for g in kept), path  # same GUIDs, same items
+        assert as_datetime(parse(after[path]).feed.updated_parsed).date().isoformat() == new_day
