@@ -133,8 +133,10 @@ def render_feeds_of(
     never = _noon(briefs[-1].first_seen)  # the updated time of a feed with no items: it never moves
     entries = _EntryCache(site, names, moments)
 
-    def items(members: list[Brief]) -> list[Paper]:
-        return sorted((shown[brief.id] for brief in members), key=lambda p: moments[p.id], reverse=True)
+    def items(members: list[Brief]) -> list[Paper]:  # newest day first, then the listing's order
+        return sorted(
+            (shown[brief.id] for brief in members), key=lambda p: (-p.first_seen.toordinal(), listing_place(p))
+        )
 
     out: dict[str, bytes] = {}
     description = _text(site.site_description).strip() or site_name  # RSS needs a description
@@ -159,23 +161,25 @@ def select_days(
     days, newest first, until a feed holds at least `at_least` papers (or every paper it has)."""
     newest: list[Brief] = []
     by_theme: dict[str, list[Brief]] = {theme_id: [] for theme_id in theme_ids}
-    full: set[str] = set()  # the feeds that hold enough papers and whose last day is over
+    site_open, open_themes = True, set(theme_ids)
     for brief in briefs:
-        if len(newest) >= at_least and newest[-1].first_seen != brief.first_seen:
-            full.add("")
-        elif "" not in full:
-            newest.append(brief)
-        for theme_id in brief.themes:
-            members = by_theme.get(theme_id)
-            if members is None or theme_id in full:
-                continue
-            if len(members) >= at_least and members[-1].first_seen != brief.first_seen:
-                full.add(theme_id)
-            else:
-                members.append(brief)
-        if len(full) > len(by_theme):  # the site feed and every theme are full
+        if not site_open and not open_themes:
             break
+        if site_open:
+            site_open = _take(newest, brief, at_least)
+        for theme_id in brief.themes:
+            if theme_id in open_themes and not _take(by_theme[theme_id], brief, at_least):
+                open_themes.discard(theme_id)
     return newest, by_theme
+
+
+def _take(members: list[Brief], brief: Brief, at_least: int) -> bool:
+    """Add `brief` to a feed's papers, unless the feed is full: it holds `at_least` papers and
+    `brief` starts an older day. False when it is full (it stays full: `brief`s come newest first)."""
+    if len(members) >= at_least and members[-1].first_seen != brief.first_seen:
+        return False
+    members.append(brief)
+    return True
 
 
 def item_times(papers: Iterable[Paper]) -> dict[str, datetime]:

@@ -33,6 +33,7 @@ from generator.feeds import (
     RSS_PATH,
     feed_links,
     item_guid,
+    item_times,
     render_feeds,
 )
 from generator.models import Paper, Sighting
@@ -589,3 +590,11 @@ def test_a_new_day_rewrites_only_the_feeds_that_gained_papers(tmp_path: Path) ->
         kept = old.keys() & new.keys()
         assert kept and all(old[g] == new[g] for g in kept), path  # same GUIDs, same items
         assert as_datetime(parse(after[path]).feed.updated_parsed).date().isoformat() == new_day
+
+
+def test_past_43199_papers_a_day_the_offset_stops_and_the_utc_date_holds() -> None:
+    day = date(2026, 6, 12)
+    papers = [paper(f"p{i:05d}", day, position=i + 1) for i in range(43_202)]
+    times = item_times(papers)
+    assert times["p00000"] == noon(day) and times["p43198"] == noon(day, 43_198)
+    assert times["p43199"] == times["p43201"] == datetime(2026, 6, 12, 0, 0, 1, tzinfo=UTC)
