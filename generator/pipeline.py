@@ -176,10 +176,9 @@ def _render(
 ) -> tuple[dict[str, bytes], set[str]]:
     """Every generated file, but those the page cache keeps (returned as the second value)."""
     theme_pairs = [(t.id, t.name) for t in config.themes.themes]
-    last_build = max((d.day for d in dumps), default=date(1970, 1, 1))
     # The feeds (a fixed amount of work, most of a small build's) on another core.
     feeds = in_background(
-        lambda _: render_feeds_of(briefs, store.full, theme_pairs, config.site, last_build), None, "rendering the feeds"
+        lambda _: render_feeds_of(briefs, store.full, theme_pairs, config.site), None, "rendering the feeds"
     )
     files: dict[str, bytes] = {}
     if briefs:

@@ -229,7 +229,7 @@ def test_check_fails_when_a_feed_item_points_at_a_missing_anchor_or_a_page_lacks
     run(seeded, "build")
     atom = seeded / "docs/feeds/atom.xml"
     first_id = json.loads((seeded / "docs/data/papers.json").read_text())["papers"][0]["id"]
-    atom.write_bytes(atom.read_bytes().replace(f"#{first_id}".encode(), b"#no-such-paper", 1))
+    atom.write_bytes(atom.read_bytes().replace(f"/#{first_id}".encode(), b"/#no-such-paper", 1))  # the link
     day = seeded / "docs/days/2026-06-10.md"
     lost = json.loads((seeded / "docs/data/papers.json").read_text())["papers"]
     lost_id = next(p["id"] for p in lost if p["first_seen"] == "2026-06-10")
