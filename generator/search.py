@@ -1,45 +1,49 @@
-"""Search: a Pagefind index of the papers on the day pages, one bundle per year, cached by content.
+"""Search: one Pagefind record per paper, one bundle per year of first sightings, cached by content.
 
-What a reader gets: the search page loads `pagefind/bundles.json`, mounts Pagefind's UI on the
-newest year's bundle and merges the others into it, so one query searches every year. Pagefind's
-index is chunked: a reader downloads the small entry files once and, per query, only the chunks
-and result fragments that query needs, however large the archive.
+What a reader gets: every paper is its own result (title, day, theme and a snippet of its
+abstract), filterable by theme and year and sortable by day or upvotes. The search script
+(docs/javascripts/search.js) loads `pagefind/bundles.json`, opens the newest year's bundle and
+merges the others into it, so one query searches every year. Pagefind's index is chunked: a
+reader downloads the small entry files once and, per query, only the chunks and records that
+query needs, however large the archive.
 
-Why a bundle per year: Pagefind holds everything it indexes in memory (about 2.3 MB per day page
-of ~55 papers), so one index of five years would need over 4 GB; a year needs under 1 GB. A
-year's bundle is cached under the key of what it indexes, so a new day re-indexes only its year.
+The records come from the archive the generator wrote (`data/papers.json`, one paper a line,
+newest first) and each points at the paper's anchor on the day page that holds it (read from
+the day pages, so the link is where the page really put the paper). They are sent to
+`pagefind --service` (the binary of the `pagefind-bin` wheel) over its documented pipe
+protocol: base64 JSON messages ending in a comma. The `pagefind` package speaks the same
+protocol but polls for each answer every 0.1 s, which would take hours for 100,000 papers;
+here the records stream in while a second thread reads the answers.
 
-Pagefind reads a mirror of the day pages that holds exactly what it would index on the built
-pages (the title and the paper blocks, at the same URLs), written from the generated Markdown.
-That lets indexing run beside MkDocs' own build instead of after it.
+Why a bundle per year: it is rebuilt only when that year's records change (a new day
+re-indexes only its year), a reader who filters by a year still gets every year's answer from
+one query, and no one Pagefind process holds five years at once.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import html
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import IO, Any
 
-from .render import RAW_BLOCK
+from .pagefind_files import canonicalize
 
 BUNDLES_FILE = "bundles.json"
-# Look-up links are not content: left out of the mirror (a tenth less for Pagefind to read) and,
-# should a page hold others, excluded.
-EXCLUDE_SELECTORS = ".digest-lookup"
-_LOOKUP_LINE = re.compile(r'^<p class="digest-lookup">.*\n', re.M)
-_DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}\.md$")
-_TITLE = re.compile(r"\A---\n(?:.*\n)*?title: (.*)\n")
+# Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
+RECORD_FORMAT = "paper-record-2"
+_DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}")
+_ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def _pagefind_version() -> str:
@@ -49,113 +53,248 @@ def _pagefind_version() -> str:
         return "unknown"
 
 
-def front_matter_title(source: str) -> str | None:
-    match = _TITLE.match(source)
-    return match.group(1).strip() if match else None
+@dataclass(frozen=True)
+class PaperRecord:
+    """What Pagefind indexes and returns for one paper."""
+
+    url: str  # relative to the site root: days/2026-11-19/#paper-id
+    content: str  # title, then the abstract: the words a query is matched against
+    meta: dict[str, str]  # title
+    filters: dict[str, list[str]]  # theme (every theme of the paper), date, upvotes (if known)
+    sort: dict[str, str]  # date, and upvotes where known
+
+    def payload(self, index_id: int, language: str) -> dict[str, Any]:
+        return {
+            "type": "AddRecord",
+            "index_id": index_id,
+            "url": self.url,
+            "content": self.content,
+            "language": language,
+            "meta": self.meta,
+            "filters": self.filters,
+            "sort": self.sort,
+        }
 
 
-def mirror_page(title: str, language: str, sections: Sequence[str]) -> str:
-    """The page Pagefind indexes in place of a built day page: its title and paper blocks."""
-    title = html.escape(title)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8"><title>{title}</title>'
-        f"</head><body><h1>{title}</h1>\n" + "\n".join(sections) + "\n</body></html>\n"
+def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, str]) -> PaperRecord:
+    """A paper of data/papers.json as a search record; `theme_names` maps theme id -> name.
+
+    Pagefind matches a query against the content and every meta field, so the meta holds the
+    title alone (a theme's name or a date there would make a paper match words it does not
+    hold). What a result shows besides travels as filters, which are returned, not searched."""
+    themes = [theme_names.get(t, t) for t in paper["themes"]]
+    date = str(paper["first_seen"])
+    filters = {"theme": themes, "date": [date]}
+    # Unknown upvotes sort after every known count (Pagefind sorts numerically only when every
+    # value is a number); a result shows upvotes only where known.
+    sort = {"date": date, "upvotes": "-1"}
+    if paper.get("upvotes") is not None:
+        sort["upvotes"] = str(paper["upvotes"])
+        filters["upvotes"] = [sort["upvotes"]]
+    return PaperRecord(
+        url=url,
+        # The title's own line, so a result can show the abstract alone (search.js drops it).
+        content=f"{paper['title']}\n{paper['abstract']}",
+        meta={"title": paper["title"]},
+        filters=filters,
+        sort=sort,
     )
+
+
+def archive_years(lines: Iterable[bytes]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(year, papers) from the lines of data/papers.json (one paper a line, newest first_seen
+    first), a year at a time, so no more than one year of papers is in memory."""
+    year = ""
+    papers: list[dict[str, Any]] = []
+    for line in lines:
+        line = line.strip().rstrip(b",")
+        if not line.startswith(b"{") or line.startswith(b'{"papers"'):
+            continue
+        paper = json.loads(line)
+        paper_year = str(paper["first_seen"])[:4]
+        if paper_year != year and papers:
+            yield year, papers
+            papers = []
+        year = paper_year
+        papers.append(paper)
+    if papers:
+        yield year, papers
+
+
+def anchors_by_page(pages: Sequence[tuple[str, Path]]) -> dict[str, list[str]]:
+    """id -> URLs of the pages (given as (URL, source file)) that hold an element with that id."""
+    found: dict[str, list[str]] = {}
+    for url, path in pages:
+        for anchor in _ANCHOR_ID.findall(path.read_text(encoding="utf-8-sig")):
+            found.setdefault(anchor, []).append(url)
+    return found
+
+
+def paper_url(paper: Mapping[str, Any], anchors: Mapping[str, list[str]]) -> str:
+    """The paper's anchor on the day page of its first sighting (or the only page holding it)."""
+    pages = anchors.get(paper["id"], [])
+    first_day = f"days/{paper['first_seen']}"
+    url = next((u for u in pages if u.startswith(first_day)), pages[0] if pages else None)
+    if url is None:
+        raise RuntimeError(f"paper {paper['id']} ({paper['first_seen']}) has no anchor on any day page")
+    return f"{url}#{paper['id']}"
+
+
+# --- pagefind --service ------------------------------------------------------------------------
+
+
+def _encode(message_id: int, payload: Mapping[str, Any]) -> bytes:
+    message = {"message_id": message_id, "payload": payload}
+    return base64.b64encode(json.dumps(message, ensure_ascii=False).encode("utf-8")) + b","
+
+
+def _responses(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The service's answers: base64 JSON messages, each ending in a comma."""
+    pending = b""
+    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+        pending += chunk
+        *messages, pending = pending.split(b",")
+        for message in messages:
+            yield json.loads(base64.b64decode(message))
+
+
+def _executable() -> str:
+    from pagefind_bin import get_executable  # type: ignore[import-untyped]
+
+    return str(get_executable())
+
+
+def write_bundle(
+    records: Sequence[PaperRecord],
+    language: str,
+    out: Path,
+    log: IO[bytes],
+    started: Callable[[subprocess.Popen[bytes]], None] = lambda process: None,
+) -> None:
+    """Index `records` with one `pagefind --service` process and write the bundle to `out`.
+    `started` is given the process (to kill it when the build is cancelled)."""
+    process = subprocess.Popen([_executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+    started(process)
+    assert process.stdin is not None and process.stdout is not None
+    answers = _responses(process.stdout)
+    try:
+        process.stdin.write(_encode(1, {"type": "NewIndex", "config": {"force_language": language}}))
+        process.stdin.flush()
+        index_id = _expect(next(answers, None), "NewIndex")["index_id"]
+        failed: list[BaseException] = []
+
+        def send() -> None:  # beside the reader: answers fill the pipe while records go in
+            try:
+                stdin = process.stdin
+                assert stdin is not None
+                for n, record in enumerate(records):
+                    stdin.write(_encode(n + 2, record.payload(index_id, language)))
+                stdin.write(
+                    _encode(len(records) + 2, {"type": "WriteFiles", "index_id": index_id, "output_path": str(out)})
+                )
+                stdin.flush()
+            except OSError as exc:  # the service died; the reader reports why
+                failed.append(exc)
+
+        sender = threading.Thread(target=send, name="pagefind-send", daemon=True)
+        sender.start()
+        for _ in records:
+            _expect(next(answers, None), "IndexedFile")
+        _expect(next(answers, None), "WriteFiles")
+        sender.join()
+        if failed:
+            raise RuntimeError(f"pagefind stopped reading: {failed[0]}")
+        process.stdin.close()  # the service ends once it has read everything
+        if process.wait(timeout=60) != 0:
+            raise RuntimeError(f"pagefind --service exited with {process.returncode}")
+    finally:
+        if process.poll() is None:  # an error above, or the build was cancelled
+            process.kill()
+            process.wait()
+
+
+def _expect(answer: dict[str, Any] | None, kind: str) -> dict[str, Any]:
+    if answer is None:
+        raise RuntimeError("pagefind --service ended without an answer")
+    payload: dict[str, Any] = answer.get("payload", {})
+    if payload.get("type") != kind:
+        raise RuntimeError(f"pagefind --service answered {payload.get('type')}: {payload.get('message', payload)}")
+    return payload
+
+
+# --- the bundles of a build ----------------------------------------------------------------------
 
 
 class SearchIndex:
     """Builds the per-year bundles in a background thread; `finish` puts them into a site.
 
-    `pages` are (source path below docs, built page path below the site, source file) for every
-    page; the day pages among them are indexed. While MkDocs builds, one Pagefind runs at a
-    time, beside it; once MkDocs is done (`finish`), a second one takes the years not started."""
+    `start` is given the archive (data/papers.json), the day pages as (source path below docs,
+    URL, source file), and the theme names by id. While MkDocs builds, one Pagefind runs at a
+    time, beside it."""
 
     def __init__(self, cache_dir: Path, language: str) -> None:
         self.cache_dir = cache_dir
         self.language = language
-        self._threads: list[threading.Thread] = []
+        self._themes: list[str] = []
+        self._thread: threading.Thread | None = None
         self._error: str | None = None
         self._bundles: dict[str, Path] = {}  # year -> finished bundle in the cache
-        self._years: list[tuple[str, list[tuple[str, Path]]]] = []  # not started yet, newest first
-        self._lock = threading.Lock()
         self._cancelled = threading.Event()
-        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, pages: Sequence[tuple[str, str, Path]]) -> None:
-        by_year: dict[str, list[tuple[str, Path]]] = defaultdict(list)
-        for src_uri, dest_uri, path in pages:
+    def start(self, archive: Path, pages: Sequence[tuple[str, str, Path]], theme_names: Mapping[str, str]) -> None:
+        by_year: dict[str, list[tuple[str, Path]]] = {}
+        for src_uri, url, path in pages:
             match = _DAY_PAGE.match(src_uri)
             if match:
-                by_year[match.group(1)].append((dest_uri, path))
-        self._years = [(year, sorted(by_year[year])) for year in sorted(by_year, reverse=True)]
-        self._worker()
+                by_year.setdefault(match.group(1), []).append((url, path))
+        self._themes = list(theme_names.values())
+        self._thread = threading.Thread(
+            target=self._run, args=(archive, by_year, dict(theme_names)), name="pagefind", daemon=True
+        )
+        self._thread.start()
 
-    def _worker(self) -> None:
-        thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _run(self) -> None:
+    def _run(self, archive: Path, pages: dict[str, list[tuple[str, Path]]], theme_names: dict[str, str]) -> None:
         try:
-            while not self._cancelled.is_set() and self._error is None:
-                with self._lock:
-                    if not self._years:
+            with open(archive, "rb") as lines:
+                for year, papers in archive_years(lines):
+                    if self._cancelled.is_set():
                         return
-                    year, pages = self._years.pop(0)
-                self._bundles[year] = self._bundle(year, pages)
+                    anchors = anchors_by_page(sorted(pages.get(year, [])))
+                    records = [paper_record(p, paper_url(p, anchors), theme_names) for p in papers]
+                    del papers, anchors
+                    self._bundles[year] = self._bundle(year, records)
         except Exception as exc:  # reported by finish(), in the build's own thread
             self._error = f"{type(exc).__name__}: {exc}"
 
-    def _bundle(self, year: str, pages: list[tuple[str, Path]]) -> Path:
-        mirror: list[tuple[str, str]] = []
-        key = hashlib.sha256(f"{_pagefind_version()}\0{EXCLUDE_SELECTORS}\0{self.language}".encode())
-        for dest_uri, path in pages:
-            title, sections = read_day_page(path)
-            if not sections:
-                continue
-            text = mirror_page(title, self.language, sections)
-            mirror.append((dest_uri, text))
-            key.update(b"\0" + dest_uri.encode() + b"\0" + text.encode())
+    def _bundle(self, year: str, records: list[PaperRecord]) -> Path:
+        key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{self.language}".encode())
+        for record in records:
+            key.update(json.dumps(record.payload(0, self.language), sort_keys=True).encode("utf-8"))
         bundle = self.cache_dir / f"{year}-{key.hexdigest()[:20]}"
         if (bundle / "pagefind-entry.json").is_file():
             return bundle
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".{year}-", dir=self.cache_dir) as work:
-            site = Path(work) / "site"
-            for dest_uri, text in mirror:
-                target = site / dest_uri
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            del mirror
             out = Path(work) / "bundle"
-            command = [sys.executable, "-m", "pagefind_bin", "--site", str(site), "--output-path", str(out)]
-            command += ["--silent", "--exclude-selectors", EXCLUDE_SELECTORS]
             with open(Path(work) / "log", "w+b") as log:
-                with self._lock:
-                    if self._cancelled.is_set():
-                        raise RuntimeError("cancelled")
-                    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-                    self._processes.add(process)
-                code = process.wait()
-                with self._lock:
-                    self._processes.discard(process)
-                log.seek(0)
-                output = log.read().decode("utf-8", "replace").strip()
-            if code != 0:
-                raise RuntimeError(f"pagefind failed on the {year} pages (exit {code}): {output}")
+                try:
+                    write_bundle(records, self.language, out, log, started=self._started)
+                except RuntimeError as exc:
+                    log.seek(0)
+                    output = log.read().decode("utf-8", "replace").strip()
+                    raise RuntimeError(f"pagefind failed on the {year} papers: {exc} {output}".strip()) from None
+            canonicalize(out)
             if bundle.exists():
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
         return bundle
 
     def finish(self, site_dir: Path) -> None:
-        """Wait for the bundles, copy them to site_dir/pagefind/<year>/ and list them."""
-        with self._lock:
-            more = bool(self._years)
-        if more:  # MkDocs is done: its core can index too
-            self._worker()
-        for thread in list(self._threads):
-            thread.join()
+        """Wait for the bundles, copy them to site_dir/pagefind/<year>/ and list them (newest
+        first) with the theme names a reader can filter by, in pagefind/bundles.json."""
+        if self._thread is not None:
+            self._thread.join()
         if self._error:
             raise RuntimeError(self._error)
         out = site_dir / "pagefind"
@@ -165,20 +304,24 @@ class SearchIndex:
         years = sorted(self._bundles, reverse=True)
         for year in years:
             shutil.copytree(self._bundles[year], out / year, copy_function=_link_or_copy)
-        (out / BUNDLES_FILE).write_text(json.dumps({"bundles": [f"{y}/" for y in years]}) + "\n", encoding="utf-8")
+        listing = {"bundles": [f"{y}/" for y in years], "themes": self._themes}
+        (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
         keep = {b.name for b in self._bundles.values()}
         for old in self.cache_dir.iterdir() if self.cache_dir.is_dir() else ():
             if old.name not in keep and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
 
+    def _started(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        if self._cancelled.is_set():
+            process.kill()
+
     def cancel(self) -> None:
-        with self._lock:
-            self._cancelled.set()
-            for process in self._processes:
-                if process.poll() is None:
-                    process.kill()
-        for thread in list(self._threads):
-            thread.join()
+        self._cancelled.set()
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -187,11 +330,3 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def read_day_page(path: Path) -> tuple[str, list[str]]:
-    """(title, paper sections) of a generated day page, read from its file; without the
-    look-up links, which are not indexed."""
-    source = path.read_text(encoding="utf-8-sig")
-    sections = [_LOOKUP_LINE.sub("", m.group(0)) for m in RAW_BLOCK.finditer(source) if m.group(1) == "section"]
-    return front_matter_title(source) or path.stem, sections
