@@ -335,11 +335,13 @@
           var header = document.getElementById("digest-searchbox-input");
           if (header && document.activeElement !== header) header.value = query;
           var id = ++current;
+          box.dataset.state = "searching"; // "ready" once the first results are shown
           next = null;
           list.replaceChildren();
           more.hidden = true;
           if (!query) {
             status.textContent = "";
+            box.dataset.state = "ready";
             return Promise.resolve();
           }
           status.textContent = "Searching…";
@@ -351,7 +353,9 @@
                 ? "No paper matches “" + query + "”."
                 : found.total + (found.total === 1 ? " paper matches" : " papers match") + " “" + query + "”.";
             next = found.next;
-            return showMore();
+            return showMore().then(function () {
+              if (id === current) box.dataset.state = "ready";
+            });
           });
         }
         var timer = null;
