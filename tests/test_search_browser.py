@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from test_browser.py are parameters of these tests)
 """Paper search in a real headless Chromium: the header's box, one result per paper, filters,
 order, the address, an absent word, no JavaScript, and axe-core on the results in light, dark
 and at 390 px. The site is the shipped dumps plus the hostile one (tests/test_browser.py's
@@ -108,7 +109,9 @@ def test_each_result_shows_title_day_themes_and_a_snippet_of_its_abstract_only(
         assert meta.startswith(paper["first_seen"] + " · " + ", ".join(themes[t] for t in paper["themes"])), meta
         snippet = item.locator(".digest-result__snippet").text_content().strip("… ")
         assert snippet and snippet in " ".join(paper["abstract"].split()), (snippet, paper["abstract"])
-        assert item.locator(".digest-result__snippet mark").count() >= (1 if WORD[:7] in paper["abstract"].lower() else 0)
+        assert item.locator(".digest-result__snippet mark").count() >= (
+            1 if WORD[:7] in paper["abstract"].lower() else 0
+        )
     watch.assert_clean()
 
 
@@ -118,7 +121,9 @@ def _theme_names(project: Path) -> dict[str, str]:
     return {t["id"]: t["name"] for t in yaml.safe_load((project / "themes.yml").read_text())["themes"]}
 
 
-def test_theme_and_year_filters_and_the_order_live_in_the_address(page, watch: Watch, base_url: str, project: Path) -> None:
+def test_theme_and_year_filters_and_the_order_live_in_the_address(
+    page, watch: Watch, base_url: str, project: Path
+) -> None:
     want = expected_papers(papers(project), WORD)
     names = _theme_names(project)
     theme = "creativity-discovery"
@@ -184,10 +189,15 @@ def test_without_javascript_the_search_page_says_so_with_working_links(browser, 
 
 def _axe_source() -> str:
     """axe-core from npm, installed once into the git-ignored .cache/axe-core/ (via a staging folder)."""
-    if not AXE_SCRIPT.is_file() or json.loads((AXE_SCRIPT.parent / "package.json").read_text())["version"] != AXE_VERSION:
+    if (
+        not AXE_SCRIPT.is_file()
+        or json.loads((AXE_SCRIPT.parent / "package.json").read_text())["version"] != AXE_VERSION
+    ):
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail(f"npm not found: the accessibility test installs axe-core@{AXE_VERSION} from npm", pytrace=False)
+            pytest.fail(
+                f"npm not found: the accessibility test installs axe-core@{AXE_VERSION} from npm", pytrace=False
+            )
         shutil.rmtree(AXE_PREFIX, ignore_errors=True)
         AXE_PREFIX.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix="axe-core-", dir=AXE_PREFIX.parent))
@@ -205,7 +215,9 @@ def _axe_source() -> str:
 @pytest.mark.parametrize(
     ("mode", "scheme", "width"), [("light", "light", 1280), ("dark", "dark", 1280), ("phone", "light", 390)]
 )
-def test_axe_finds_no_serious_violation_on_search_results(browser, base_url: str, mode: str, scheme: str, width: int) -> None:
+def test_axe_finds_no_serious_violation_on_search_results(
+    browser, base_url: str, mode: str, scheme: str, width: int
+) -> None:
     axe = _axe_source()
     watch = Watch()
     context = _open_context(browser, watch, color_scheme=scheme)
@@ -215,7 +227,9 @@ def test_axe_finds_no_serious_violation_on_search_results(browser, base_url: str
         _watch_page(page, watch)
         # A word with more papers than one screen of results, so "Show more papers" is there too.
         page.goto(f"{base_url}search/?q=language", wait_until="networkidle")
-        expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate" if scheme == "dark" else "default")
+        expect(page.locator("body")).to_have_attribute(
+            "data-md-color-scheme", "slate" if scheme == "dark" else "default"
+        )
         results(page)
         expect(page.locator(".digest-search__more")).to_be_visible()
         page.add_script_tag(content=axe)
