@@ -334,24 +334,24 @@ def _bundle_meta(bundle: Path) -> tuple[list[Path], Path | None]:
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     languages = entry.get("languages", {})
     lang = max(languages, key=lambda k: languages[k].get("page_count", 0)) if languages else None
-    files = [bundle / "pagefind.js", bundle / "pagefind-entry.json"]  # search.js imports each year's own copy
+    files = [bundle / "pagefind-entry.json"]
     meta_path = None
     if lang:
         info = languages[lang]
-        files.append(bundle / f"wasm.{info.get('wasm', lang)}.pagefind")
         meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
         files.append(meta_path)
     return files, meta_path
 
 
 def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """Initial download: the search script and the bundle list (once) plus each bundle's own
-    pagefind.js, entry, WebAssembly and metadata (search.js opens every year at start). Per
+    """Initial download: the search script, the bundle list, pagefind.js and its WebAssembly
+    (once: the other bundles merge into the first) plus each bundle's entry and metadata. Per
     query: in each bundle, the index chunk holding the word, plus the records of the first page
     of results (20 papers)."""
     bundles = _bundles(pagefind)
     initial_files = [pagefind / "bundles.json"] if (pagefind / "bundles.json").is_file() else []
     initial_files.append(pagefind.parent / "javascripts" / "search.js")
+    initial_files += [bundles[0] / "pagefind.js", *sorted(bundles[0].glob("wasm.*.pagefind"))[:1]]
     metas = []
     for bundle in bundles:
         files, meta_path = _bundle_meta(bundle)

@@ -40,8 +40,11 @@ from typing import IO, Any
 from .pagefind_files import canonicalize
 
 BUNDLES_FILE = "bundles.json"
+# Papers per bundle at most: Pagefind holds about 90 KB per paper while it indexes, and every
+# bundle adds its own index chunk to each query's download.
+PART_SIZE = 12_000
 # Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
-RECORD_FORMAT = "paper-record-2"
+RECORD_FORMAT = "paper-record-3"
 _DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}")
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
@@ -61,7 +64,7 @@ class PaperRecord:
     content: str  # title, then the abstract: the words a query is matched against
     meta: dict[str, str]  # title
     filters: dict[str, list[str]]  # theme (every theme of the paper), date, upvotes (if known)
-    sort: dict[str, str]  # date, and upvotes where known
+    sort: dict[str, str]  # date
 
     def payload(self, index_id: int, language: str) -> dict[str, Any]:
         return {
@@ -85,19 +88,16 @@ def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, s
     themes = [theme_names.get(t, t) for t in paper["themes"]]
     date = str(paper["first_seen"])
     filters = {"theme": themes, "date": [date]}
-    # Unknown upvotes sort after every known count (Pagefind sorts numerically only when every
-    # value is a number); a result shows upvotes only where known.
-    sort = {"date": date, "upvotes": "-1"}
     if paper.get("upvotes") is not None:
-        sort["upvotes"] = str(paper["upvotes"])
-        filters["upvotes"] = [sort["upvotes"]]
+        filters["upvotes"] = [str(paper["upvotes"])]
     return PaperRecord(
         url=url,
         # The title's own line, so a result can show the abstract alone (search.js drops it).
         content=f"{paper['title']}\n{paper['abstract']}",
         meta={"title": paper["title"]},
         filters=filters,
-        sort=sort,
+        # One sort key only: each costs every reader a list of all papers before the first query.
+        sort={"date": date},
     )
 
 
@@ -226,21 +226,26 @@ def _expect(answer: dict[str, Any] | None, kind: str) -> dict[str, Any]:
 
 
 class SearchIndex:
-    """Builds the per-year bundles in a background thread; `finish` puts them into a site.
+    """Builds the bundles in background threads; `finish` puts them into a site.
 
     `start` is given the archive (data/papers.json), the day pages as (source path below docs,
-    URL, source file), and the theme names by id. While MkDocs builds, one Pagefind runs at a
-    time, beside it."""
+    URL, source file), and the theme names by id. A year's papers are one bundle, or several
+    of at most PART_SIZE papers (Pagefind holds about 90 KB per paper while it indexes). While
+    MkDocs builds, one Pagefind runs at a time beside it; once MkDocs is done (`finish`), a
+    second one takes the bundles not started yet."""
 
     def __init__(self, cache_dir: Path, language: str) -> None:
         self.cache_dir = cache_dir
         self.language = language
         self._themes: list[str] = []
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._error: str | None = None
-        self._bundles: dict[str, Path] = {}  # year -> finished bundle in the cache
+        self._bundles: dict[str, Path] = {}  # bundle name -> finished bundle in the cache
+        self._order: list[str] = []  # bundle names, newest papers first
+        self._parts: Iterator[tuple[str, list[PaperRecord]]] = iter(())
+        self._lock = threading.Lock()
         self._cancelled = threading.Event()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._processes: set[subprocess.Popen[bytes]] = set()
 
     def start(self, archive: Path, pages: Sequence[tuple[str, str, Path]], theme_names: Mapping[str, str]) -> None:
         by_year: dict[str, list[tuple[str, Path]]] = {}
@@ -249,33 +254,50 @@ class SearchIndex:
             if match:
                 by_year.setdefault(match.group(1), []).append((url, path))
         self._themes = list(theme_names.values())
-        self._thread = threading.Thread(
-            target=self._run, args=(archive, by_year, dict(theme_names)), name="pagefind", daemon=True
-        )
-        self._thread.start()
+        self._parts = self._read(archive, by_year, dict(theme_names))
+        self._worker()
 
-    def _run(self, archive: Path, pages: dict[str, list[tuple[str, Path]]], theme_names: dict[str, str]) -> None:
+    def _read(
+        self, archive: Path, pages: dict[str, list[tuple[str, Path]]], theme_names: dict[str, str]
+    ) -> Iterator[tuple[str, list[PaperRecord]]]:
+        """(bundle name, records) a bundle at a time, newest first: a year's papers, split into
+        equal parts of at most PART_SIZE ("2026-1" the newest) when there are more."""
+        with open(archive, "rb") as lines:
+            for year, papers in archive_years(lines):
+                anchors = anchors_by_page(sorted(pages.get(year, [])))
+                records = [paper_record(p, paper_url(p, anchors), theme_names) for p in papers]
+                del papers, anchors
+                count = -(-len(records) // PART_SIZE)
+                for n in range(count):
+                    name = year if count == 1 else f"{year}-{n + 1}"
+                    self._order.append(name)
+                    yield name, records[n * len(records) // count : (n + 1) * len(records) // count]
+
+    def _worker(self) -> None:
+        thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _run(self) -> None:
         try:
-            with open(archive, "rb") as lines:
-                for year, papers in archive_years(lines):
-                    if self._cancelled.is_set():
-                        return
-                    anchors = anchors_by_page(sorted(pages.get(year, [])))
-                    records = [paper_record(p, paper_url(p, anchors), theme_names) for p in papers]
-                    del papers, anchors
-                    self._bundles[year] = self._bundle(year, records)
+            while not self._cancelled.is_set() and self._error is None:
+                with self._lock:
+                    part = next(self._parts, None)
+                if part is None:
+                    return
+                self._bundles[part[0]] = self._bundle(*part)
         except Exception as exc:  # reported by finish(), in the build's own thread
             self._error = f"{type(exc).__name__}: {exc}"
 
-    def _bundle(self, year: str, records: list[PaperRecord]) -> Path:
+    def _bundle(self, name: str, records: list[PaperRecord]) -> Path:
         key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{self.language}".encode())
         for record in records:
             key.update(json.dumps(record.payload(0, self.language), sort_keys=True).encode("utf-8"))
-        bundle = self.cache_dir / f"{year}-{key.hexdigest()[:20]}"
+        bundle = self.cache_dir / f"{name}-{key.hexdigest()[:20]}"
         if (bundle / "pagefind-entry.json").is_file():
             return bundle
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f".{year}-", dir=self.cache_dir) as work:
+        with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=self.cache_dir) as work:
             out = Path(work) / "bundle"
             with open(Path(work) / "log", "w+b") as log:
                 try:
@@ -283,7 +305,7 @@ class SearchIndex:
                 except RuntimeError as exc:
                     log.seek(0)
                     output = log.read().decode("utf-8", "replace").strip()
-                    raise RuntimeError(f"pagefind failed on the {year} papers: {exc} {output}".strip()) from None
+                    raise RuntimeError(f"pagefind failed on the {name} papers: {exc} {output}".strip()) from None
             canonicalize(out)
             if bundle.exists():
                 shutil.rmtree(bundle)
@@ -291,20 +313,21 @@ class SearchIndex:
         return bundle
 
     def finish(self, site_dir: Path) -> None:
-        """Wait for the bundles, copy them to site_dir/pagefind/<year>/ and list them (newest
+        """Wait for the bundles, copy them to site_dir/pagefind/<name>/ and list them (newest
         first) with the theme names a reader can filter by, in pagefind/bundles.json."""
-        if self._thread is not None:
-            self._thread.join()
+        if self._threads and self._threads[0].is_alive() and not self._cancelled.is_set():
+            self._worker()  # MkDocs is done: its core can index too
+        for thread in list(self._threads):
+            thread.join()
         if self._error:
             raise RuntimeError(self._error)
         out = site_dir / "pagefind"
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
-        years = sorted(self._bundles, reverse=True)
-        for year in years:
-            shutil.copytree(self._bundles[year], out / year, copy_function=_link_or_copy)
-        listing = {"bundles": [f"{y}/" for y in years], "themes": self._themes}
+        for name in self._order:
+            shutil.copytree(self._bundles[name], out / name, copy_function=_link_or_copy)
+        listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes}
         (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
         keep = {b.name for b in self._bundles.values()}
         for old in self.cache_dir.iterdir() if self.cache_dir.is_dir() else ():
@@ -312,16 +335,19 @@ class SearchIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
     def _started(self, process: subprocess.Popen[bytes]) -> None:
-        self._process = process
-        if self._cancelled.is_set():
-            process.kill()
+        with self._lock:
+            self._processes.add(process)
+            if self._cancelled.is_set():
+                process.kill()
 
     def cancel(self) -> None:
-        self._cancelled.set()
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-        if self._thread is not None:
-            self._thread.join()
+        with self._lock:
+            self._cancelled.set()
+            for process in self._processes:
+                if process.poll() is None:
+                    process.kill()
+        for thread in list(self._threads):
+            thread.join()
 
 
 def _link_or_copy(src: str, dst: str) -> None:

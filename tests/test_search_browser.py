@@ -106,7 +106,10 @@ def test_each_result_shows_title_day_themes_and_a_snippet_of_its_abstract_only(
         item = page.locator(".digest-result").nth(n)
         assert item.locator(".digest-result__title").text_content() == paper["title"]
         meta = item.locator(".digest-result__meta").text_content()
-        assert meta.startswith(paper["first_seen"] + " · " + ", ".join(themes[t] for t in paper["themes"])), meta
+        line = paper["first_seen"] + " · " + ", ".join(themes[t] for t in paper["themes"])
+        if paper["upvotes"] is not None:
+            line += f" · {paper['upvotes']} upvote" + ("" if paper["upvotes"] == 1 else "s")
+        assert meta == line
         snippet = item.locator(".digest-result__snippet").text_content().strip("… ")
         assert snippet and snippet in " ".join(paper["abstract"].split()), (snippet, paper["abstract"])
         assert item.locator(".digest-result__snippet mark").count() >= (
@@ -148,11 +151,6 @@ def test_theme_and_year_filters_and_the_order_live_in_the_address(
     by_id = {p["id"]: p for p in want}
     days = [by_id[pid]["first_seen"] for pid in results(page)]
     assert len(days) == len(want) and days == sorted(days, reverse=True)
-    page.goto(f"{base_url}search/?q=language&sort=upvotes", wait_until="networkidle")
-    every = {p["id"]: p for p in papers(project)}
-    shown = [every[pid]["upvotes"] for pid in results(page)]
-    known = [-1 if v is None else v for v in shown]
-    assert known == sorted(known, reverse=True) and known[0] > 0, shown
     watch.assert_clean()
 
 

@@ -11,9 +11,8 @@
   var SORTS = [
     ["", "Best match"],
     ["date", "Newest first"],
-    ["upvotes", "Most upvoted"],
   ];
-  var engine = null; // Promise of {years: [{year, instance}], themes: [names]}
+  var engine = null; // Promise of {instance, parts: [{name, year, url}], years, themes}
   var current = 0; // the latest query run; older answers are dropped
 
   function siteRoot() {
@@ -37,50 +36,88 @@
         return response.json();
       })
       .then(function (listing) {
-        var urls = listing.bundles.map(function (path) { return new URL(path, base).href; });
-        if (!urls.length) return { years: [], themes: listing.themes || [] };
-        // Each year's own copy of pagefind.js: one module holds one WebAssembly memory, so
-        // instances of one module for several bundles overwrite each other's index.
-        return Promise.all(
-          urls.map(function (url) {
-            return import(url + "pagefind.js").then(function (pagefind) {
-              return pagefind.createInstance({ basePath: url, noWorker: true });
-            });
-          })
-        ).then(function (instances) {
-          return {
-            years: instances.map(function (instance, n) {
-              return { year: listing.bundles[n].replace(/\/$/, ""), instance: instance };
-            }),
-            themes: listing.themes || [],
-          };
+        // One bundle per year, or per part of a busy year ("2026-1" the newest); each one's
+        // records carry its name as the filter "part", so a search can ask one bundle at a time.
+        var parts = listing.bundles.map(function (path) {
+          var name = path.replace(/\/$/, "");
+          return { name: name, year: name.slice(0, 4), url: new URL(path, base).href };
+        });
+        if (!parts.length) return { parts: [], years: [], themes: listing.themes || [] };
+        // One pagefind.js and one WebAssembly for every bundle: the first opens, the others merge.
+        return import(parts[0].url + "pagefind.js").then(function (pagefind) {
+          var instance = pagefind.createInstance({
+            basePath: parts[0].url,
+            noWorker: true,
+            mergeFilter: { part: parts[0].name },
+          });
+          return Promise.all(
+            parts.slice(1).map(function (part) {
+              return instance.mergeIndex(part.url, { mergeFilter: { part: part.name } });
+            })
+          ).then(function () {
+            var years = [];
+            parts.forEach(function (part) { if (years.indexOf(part.year) < 0) years.push(part.year); });
+            return { instance: instance, parts: parts, years: years, themes: listing.themes || [] };
+          });
         });
       });
     engine.catch(function () { engine = null; });
     return engine;
   }
 
-  // --- one query over the chosen years' bundles, merged into one list of papers -------------------
+  // --- one query, bundle by bundle, merged into one list of papers ------------------------------
 
   function search(state, query, theme, year, sort) {
-    var years = state.years.filter(function (y) { return !year || y.year === year; });
-    var options = {};
-    if (theme) options.filters = { theme: theme };
-    if (sort) {
-      options.sort = {};
-      options.sort[sort] = "desc";
-    }
-    return Promise.all(years.map(function (y) { return y.instance.search(query, options); }))
-      .then(function (answers) {
-        var lists = answers.map(function (answer) { return answer ? answer.results : []; });
-        return Promise.all(lists.map(function (list) { return list.length ? data(list[0]) : null; })).then(function (firsts) {
-          return lists.map(function (list, k) { return firsts[k] && !holdsEveryTerm(firsts[k], query) ? [] : list; });
+    var parts = state.parts.filter(function (part) { return !year || part.year === year; });
+    var lists = [];
+    // One bundle at a time (the filter "part"), in turn: they share one WebAssembly memory.
+    var done = parts.reduce(function (previous, part) {
+      return previous.then(function () {
+        var filters = { part: part.name };
+        if (theme) filters.theme = theme;
+        var options = { filters: filters };
+        if (sort) {
+          options.sort = {};
+          options.sort[sort] = "desc";
+        }
+        return state.instance.search(query, options).then(function (answer) {
+          lists.push(answer ? answer.results : []);
         });
+      });
+    }, Promise.resolve());
+    return done
+      .then(function () {
+        return Promise.all(lists.map(function (list) { return list.length ? data(list[0]) : null; }));
       })
-      .then(function (lists) {
+      .then(function (firsts) {
+        lists = lists.map(function (list, k) { return firsts[k] && !holdsEveryTerm(firsts[k], query) ? [] : list; });
         var total = lists.reduce(function (sum, list) { return sum + list.length; }, 0);
         return { total: total, next: merger(lists, sort) };
       });
+  }
+
+  // next(n) -> Promise of the next n results (with their data) in the merged order.
+  function merger(lists, sort) {
+    var all = [].concat.apply([], lists);
+    // By day: the bundles hold consecutive stretches of days, newest first, so their
+    // date-sorted lists simply follow each other. By relevance: by score, as Pagefind merges.
+    if (!sort) all.sort(function (a, b) { return b.score - a.score; });
+    var at = 0;
+    return function (n) {
+      var slice = all.slice(at, at + n);
+      at += slice.length;
+      return Promise.all(slice.map(data));
+    };
+  }
+
+  function data(result) {
+    if (!result.loaded) result.loaded = result.data();
+    return result.loaded;
+  }
+
+  // Besides the title, what a result shows travels in its filters (meta fields are searched).
+  function shown(record, key) {
+    return (record.filters && record.filters[key]) || [];
   }
 
   // --- Pagefind's stand-in word ------------------------------------------------------------------
@@ -141,66 +178,6 @@
     });
   }
 
-  // next(n) -> Promise of the next n results (with their data) in the merged order.
-  function merger(lists, sort) {
-    if (sort === "date") {
-      // Bundles are whole years, newest first: their date-sorted lists simply follow each other.
-      return pager([].concat.apply([], lists));
-    }
-    if (!sort) {
-      // Relevance, as Pagefind merges bundles itself.
-      var all = [].concat.apply([], lists);
-      all.sort(function (a, b) { return b.score - a.score; });
-      return pager(all);
-    }
-    // Upvotes: each list is sorted, but the counts are in the records; merge the lists' heads.
-    var heads = lists.map(function () { return 0; });
-    return function (n) {
-      var out = [];
-      function step() {
-        if (out.length >= n) return Promise.resolve(out);
-        var live = [];
-        lists.forEach(function (list, k) { if (heads[k] < list.length) live.push(k); });
-        if (!live.length) return Promise.resolve(out);
-        return Promise.all(live.map(function (k) { return data(lists[k][heads[k]]); })).then(function (datas) {
-          var best = 0;
-          for (var i = 1; i < live.length; i++) {
-            if (upvotes(datas[i]) > upvotes(datas[best])) best = i;
-          }
-          heads[live[best]] += 1;
-          out.push(datas[best]);
-          return step();
-        });
-      }
-      return step();
-    };
-  }
-
-  function pager(results) {
-    var at = 0;
-    return function (n) {
-      var slice = results.slice(at, at + n);
-      at += slice.length;
-      return Promise.all(slice.map(data));
-    };
-  }
-
-  function data(result) {
-    if (!result.loaded) result.loaded = result.data();
-    return result.loaded;
-  }
-
-  // Besides the title, what a result shows travels in its filters (meta fields are searched).
-  function shown(record, key) {
-    var values = (record.filters && record.filters[key]) || [];
-    return values;
-  }
-
-  function upvotes(record) {
-    var n = parseInt(shown(record, "upvotes")[0], 10);
-    return isNaN(n) ? -1 : n;
-  }
-
   // --- one result: title, date, themes, upvotes and a snippet of the abstract alone -------------
 
   function words(text) {
@@ -246,7 +223,7 @@
     date.dateTime = day;
     meta.appendChild(date);
     meta.appendChild(document.createTextNode(" · " + shown(record, "theme").join(", ")));
-    var votes = upvotes(record);
+    var votes = parseInt(shown(record, "upvotes")[0], 10);
     if (votes >= 0) meta.appendChild(document.createTextNode(" · " + votes + (votes === 1 ? " upvote" : " upvotes")));
     item.appendChild(meta);
     item.appendChild(snippet(record));
@@ -279,7 +256,7 @@
     box.replaceChildren(status);
     loadEngine()
       .then(function (state) {
-        if (!state.years.length) {
+        if (!state.parts.length) {
           status.textContent = "Nothing to search yet.";
           return;
         }
@@ -296,7 +273,7 @@
         field.appendChild(input);
         form.appendChild(field);
         var themes = [["", "All themes"]].concat(state.themes.map(function (t) { return [t, t]; }));
-        var years = [["", "All years"]].concat(state.years.map(function (y) { return [y.year, y.year]; }));
+        var years = [["", "All years"]].concat(state.years.map(function (y) { return [y, y]; }));
         form.appendChild(select("theme", "Theme", themes, params.get("theme")));
         form.appendChild(select("year", "Year", years, params.get("year")));
         form.appendChild(select("sort", "Order", SORTS, params.get("sort")));
