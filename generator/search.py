@@ -1,11 +1,12 @@
-"""Search: one Pagefind record per paper, one bundle per year of first sightings, cached by content.
+"""Search: one Pagefind record per paper, in bundles of a year (or part of one), cached by content.
 
-What a reader gets: every paper is its own result (title, day, theme and a snippet of its
-abstract), filterable by theme and year and sortable by day or upvotes. The search script
-(docs/javascripts/search.js) loads `pagefind/bundles.json`, opens the newest year's bundle and
-merges the others into it, so one query searches every year. Pagefind's index is chunked: a
-reader downloads the small entry files once and, per query, only the chunks and records that
-query needs, however large the archive.
+What a reader gets: every paper is its own result (title, day, themes, upvotes where known and a
+snippet of its abstract), filterable by theme and year and listed by relevance or newest first.
+The search script (docs/javascripts/search.js) loads `pagefind/bundles.json`, opens the first
+bundle and merges the others into it (one pagefind.js and one WebAssembly for all), and asks
+one bundle at a time through the filter "part" each bundle's records get. Pagefind's index is
+chunked: a reader downloads the small entry files once and, per query, only the chunks and
+records that query needs.
 
 The records come from the archive the generator wrote (`data/papers.json`, one paper a line,
 newest first) and each points at the paper's anchor on the day page that holds it (read from
@@ -15,9 +16,10 @@ protocol: base64 JSON messages ending in a comma. The `pagefind` package speaks 
 protocol but polls for each answer every 0.1 s, which would take hours for 100,000 papers;
 here the records stream in while a second thread reads the answers.
 
-Why a bundle per year: it is rebuilt only when that year's records change (a new day
-re-indexes only its year), a reader who filters by a year still gets every year's answer from
-one query, and no one Pagefind process holds five years at once.
+Why bundles of at most PART_SIZE papers from one year: Pagefind holds about 90 KB per paper
+while it indexes, so a bundle's size bounds the build's memory; a new day re-indexes only the
+bundles of its year; and every bundle adds its own index chunk to a query's download, so
+bundles stay as large as memory allows.
 """
 
 from __future__ import annotations

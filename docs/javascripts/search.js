@@ -1,7 +1,7 @@
-// Paper search (Pagefind, one record per paper, one bundle per year; see generator/search.py).
-// The header's box (partials/search.html) on every page: "/" focuses it, Enter opens the search
-// page with ?q=. The search page (#digest-search) gets a form with a theme filter, a year filter
-// and a sort order; every matching paper is its own result. The form's state lives in the address
+// Paper search (Pagefind, one record per paper, bundles of a year or part of one; see
+// generator/search.py). The header's box (partials/search.html) on every page: "/" focuses it,
+// Enter opens the search page with ?q=. The search page (#digest-search) gets a form with a
+// theme filter, a year filter and an order; every matching paper is its own result. The form's state lives in the address
 // (search/?q=WORD&theme=…&year=…&sort=…), so a search can be linked. Runs on every page load and
 // on Material's instant navigation (document$); Pagefind's files load only on the search page.
 (function () {
