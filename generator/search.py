@@ -151,13 +151,19 @@ def _encode(message_id: int, payload: Mapping[str, Any]) -> bytes:
 
 
 def _responses(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
-    """The service's answers: base64 JSON messages, each ending in a comma."""
-    pending = b""
-    while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+    """The service's answers: base64 JSON messages, each ending in a comma (the bundle's files
+    come as one message of many megabytes, so the buffer is scanned only where it grew)."""
+    pending = bytearray()
+    scanned = 0
+    while chunk := stream.read1(1 << 20):  # type: ignore[attr-defined]
         pending += chunk
-        *messages, pending = pending.split(b",")
-        for message in messages:
-            yield json.loads(base64.b64decode(message))
+        while (end := pending.find(b",", scanned)) >= 0:
+            message = bytes(pending[:end]).strip()
+            del pending[: end + 1]
+            scanned = 0
+            if message:
+                yield json.loads(base64.b64decode(message))
+        scanned = len(pending)
 
 
 def _executable() -> str:
@@ -174,7 +180,11 @@ def write_bundle(
     started: Callable[[subprocess.Popen[bytes]], None] = lambda process: None,
 ) -> None:
     """Index `records` with one `pagefind --service` process and write the bundle to `out`.
-    `started` is given the process (to kill it when the build is cancelled)."""
+    `started` is given the process (to kill it when the build is cancelled).
+
+    The files come back in the answer (GetFiles) and are written here: with WriteFiles the
+    service answers before its writes reach the disk, and ending it then can leave a file
+    empty."""
     process = subprocess.Popen([_executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
     started(process)
     assert process.stdin is not None and process.stdout is not None
@@ -191,9 +201,7 @@ def write_bundle(
                 assert stdin is not None
                 for n, record in enumerate(records):
                     stdin.write(_encode(n + 2, record.payload(index_id, language)))
-                stdin.write(
-                    _encode(len(records) + 2, {"type": "WriteFiles", "index_id": index_id, "output_path": str(out)})
-                )
+                stdin.write(_encode(len(records) + 2, {"type": "GetFiles", "index_id": index_id}))
                 stdin.flush()
             except OSError as exc:  # the service died; the reader reports why
                 failed.append(exc)
@@ -202,17 +210,20 @@ def write_bundle(
         sender.start()
         for _ in records:
             _expect(next(answers, None), "IndexedFile")
-        _expect(next(answers, None), "WriteFiles")
+        files = _expect(next(answers, None), "GetFiles")["files"]
         sender.join()
         if failed:
             raise RuntimeError(f"pagefind stopped reading: {failed[0]}")
-        process.stdin.close()  # the service ends once it has read everything
-        if process.wait(timeout=60) != 0:
-            raise RuntimeError(f"pagefind --service exited with {process.returncode}")
+        for file in files:
+            target = out / file["path"]
+            if not target.resolve().is_relative_to(out.resolve()):
+                raise RuntimeError(f"pagefind returned a file outside the bundle: {file['path']}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(file["content"]))
     finally:
-        if process.poll() is None:  # an error above, or the build was cancelled
+        if process.poll() is None:
             process.kill()
-            process.wait()
+        process.wait()
 
 
 def _expect(answer: dict[str, Any] | None, kind: str) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def test_a_record_links_to_the_day_page_that_holds_the_paper(tmp_path: Path) -> 
     later.write_text('<a href="#paper-1">again</a> <h3 id="paper-1">x</h3>')
     anchors = search.anchors_by_page([("days/2026-11-20/", later), ("days/2026-11-19/", first)])
     assert search.paper_url(paper(1), anchors) == "days/2026-11-19/#paper-1"
-    with pytest.raises(RuntimeError, match="paper-9 .* has no anchor"):
+    with pytest.raises(RuntimeError, match=r"paper-9 .* has no anchor"):
         search.paper_url(paper(9), anchors)
 
 
