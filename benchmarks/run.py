@@ -36,7 +36,6 @@ import shutil
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import threading
@@ -47,6 +46,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from generator import pagefind_files  # noqa: E402  (the repository's package, also when not installed)
+
 OUT = ROOT / "benchmarks" / "out"
 PYTHON = sys.executable
 MB = 1024 * 1024
@@ -163,6 +165,8 @@ def run_child(
     result = {
         "seconds": elapsed,
         "rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB; the largest of the child and its waited-for children
+        # CPU of the child and its waited-for children: unlike wall time, the same on a busy machine
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "code": proc.returncode,
         "timed_out": timed_out.is_set(),
         "stdout": stdout_path.read_text(errors="replace"),
@@ -285,63 +289,8 @@ def site_stats(site: Path) -> dict[str, Any]:
     }
 
 
-def _cbor(data: bytes, i: int = 0) -> tuple[Any, int]:
-    """Minimal CBOR decoder (what Pagefind's .pf_meta / .pf_index hold after their signature)."""
-    head = data[i]
-    major, info = head >> 5, head & 0x1F
-    i += 1
-    if info < 24:
-        value = info
-    elif info in (24, 25, 26, 27):
-        size = 1 << (info - 24)
-        if major == 7:
-            fmt = {2: ">e", 4: ">f", 8: ">d"}.get(size)
-            if fmt:
-                return struct.unpack(fmt, data[i : i + size])[0], i + size
-        value = int.from_bytes(data[i : i + size], "big")
-        i += size
-    elif info == 31:
-        items: list[Any] = []
-        if major in (4, 5):
-            while data[i] != 0xFF:
-                item, i = _cbor(data, i)
-                items.append(item)
-            return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=False))), i + 1
-        raise ValueError("indefinite strings are not supported")
-    else:
-        raise ValueError(f"bad CBOR head {head:#x}")
-    if major == 0:
-        return value, i
-    if major == 1:
-        return -1 - value, i
-    if major == 2:
-        return data[i : i + value], i + value
-    if major == 3:
-        return data[i : i + value].decode("utf-8"), i + value
-    if major == 4:
-        arr = []
-        for _ in range(value):
-            item, i = _cbor(data, i)
-            arr.append(item)
-        return arr, i
-    if major == 5:
-        obj = {}
-        for _ in range(value):
-            k, i = _cbor(data, i)
-            v, i = _cbor(data, i)
-            obj[k] = v
-        return obj, i
-    if major == 6:
-        return _cbor(data, i)
-    return {20: False, 21: True, 22: None}.get(value), i
-
-
-_SIGNATURE = b"pagefind_dcd"
-
-
-def _pagefind_payload(path: Path) -> bytes:
-    data = gzip.decompress(path.read_bytes())
-    return data[len(_SIGNATURE) :] if data.startswith(_SIGNATURE) else data
+_cbor = pagefind_files.cbor_decode
+_pagefind_payload = pagefind_files.payload
 
 
 def distinctive_words(archive_path: Path, count: int = 8) -> list[tuple[str, str, str]]:
@@ -403,21 +352,20 @@ def _bundle_meta(bundle: Path) -> tuple[list[Path], Path | None]:
     meta_path = None
     if lang:
         info = languages[lang]
-        files.append(bundle / f"wasm.{info.get('wasm', lang)}.pagefind")
         meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
         files.append(meta_path)
     return files, meta_path
 
 
 def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[str, Any]:
-    """Initial download: the UI and search scripts (once) plus each bundle's entry, WebAssembly
-    and metadata (the UI merges every bundle at start). Per query: in each bundle, the index
-    chunk holding the word, plus the fragments of the first results shown."""
+    """Initial download: the search script, the bundle list, pagefind.js and its WebAssembly
+    (once: the other bundles merge into the first) plus each bundle's entry and metadata. Per
+    query: in each bundle, the index chunk holding the word, plus the records of the first page
+    of results (20 papers)."""
     bundles = _bundles(pagefind)
     initial_files = [pagefind / "bundles.json"] if (pagefind / "bundles.json").is_file() else []
-    initial_files += [
-        bundles[0] / n for n in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js")
-    ]
+    initial_files.append(pagefind.parent / "javascripts" / "search.js")
+    initial_files += [bundles[0] / "pagefind.js", *sorted(bundles[0].glob("wasm.*.pagefind"))[:1]]
     metas = []
     for bundle in bundles:
         files, meta_path = _bundle_meta(bundle)
@@ -429,14 +377,14 @@ def _pagefind_cost(pagefind: Path, queries: list[tuple[str, str, str]]) -> dict[
     chunks = [c for b in bundles for c in (b / "index").glob("*.pf_index")]
     chunk_sizes = sorted(c.stat().st_size for c in chunks)
     frag_sizes = sorted(f.stat().st_size for b in bundles for f in (b / "fragment").glob("*.pf_fragment"))
-    shown = 5  # the default UI loads the fragments of the first five results
+    shown = 20  # search.js shows (and loads the records of) 20 papers at a time
     largest_per_bundle = [max((c.stat().st_size for c in (b / "index").glob("*.pf_index")), default=0) for b in bundles]
     estimate = sum(largest_per_bundle) + shown * (statistics.median(frag_sizes) if frag_sizes else 0)
     result: dict[str, Any] = {
         "engine": "pagefind",
         "bundles": len(bundles),
         "initial_kb": initial / KB,
-        "initial_files": {f.relative_to(pagefind).as_posix(): round(f.stat().st_size / KB, 1) for f in present},
+        "initial_files": {f.relative_to(pagefind.parent).as_posix(): round(f.stat().st_size / KB, 1) for f in present},
         "chunks": len(chunks),
         "largest_chunk_kb": chunk_sizes[-1] / KB if chunk_sizes else 0.0,
         "fragments": len(frag_sizes),
@@ -581,7 +529,10 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
     if mk["code"] != 0:
         raise SystemExit(f"mkdocs build failed ({mk['code']}):\n{mk['stderr'][-3000:]}")
     warnings = [line for line in mk["stderr"].splitlines() if line.startswith("WARNING")]
-    log(f"mkdocs build: {mk['seconds']:.1f}s, peak RSS {mk['rss_mb']:.0f} MB, {len(warnings)} warnings")
+    log(
+        f"mkdocs build: {mk['seconds']:.1f}s ({mk['cpu_s']:.1f}s of CPU), peak RSS {mk['rss_mb']:.0f} MB, "
+        f"{len(warnings)} warnings"
+    )
     for line in warnings[:5]:
         print("   ", line[:200])
     if args.profile:

@@ -4,7 +4,7 @@ Listed under `hooks:` in mkdocs.yml. Before each build it runs `digest build` in
 a process of its own; the writer only rewrites files whose bytes changed, so `mkdocs serve` does
 not loop) and sets the navigation from the theme list. While MkDocs builds, it sets the
 generator's finished HTML (paper blocks and lists) aside from Markdown and puts it back into
-each written page, and indexes the day pages for search (generator/search.py). Under
+each written page, and indexes the archive's papers for search (generator/search.py). Under
 `mkdocs serve` it watches dumps/, themes.yml, overrides.yml and templates/.
 """
 
@@ -24,6 +24,7 @@ from mkdocs.exceptions import PluginError
 
 import generator
 from generator import files
+from generator.archive import ARCHIVE_PATH
 from generator.cli import Project
 from generator.errors import DigestError
 from generator.files import list_dumps
@@ -35,6 +36,8 @@ from generator.search import SearchIndex
 log = logging.getLogger("mkdocs.hooks.digest")
 # The SOURCE_DATE_EPOCH this hook set (under `mkdocs serve` a new dump may move it on).
 _pinned: dict[str, str] = {}
+# Theme id -> name, in the taxonomy's order: what search results show and filter by.
+_theme_names: dict[str, str] = {}
 
 
 class _DirtyIsChecked(logging.Filter):
@@ -63,6 +66,8 @@ def on_config(config: Any) -> Any:
         themes = project.load_config().themes
     except DigestError as exc:
         raise PluginError("\n".join(f"Error: {p}" for p in exc.problems)) from None
+    _theme_names.clear()
+    _theme_names.update((t.id, t.name) for t in themes.themes)
     # Short, explicit navigation: day pages are reached from Home and Archive, never listed in
     # the nav, so every page's HTML stays small however many days the archive holds.
     config.nav = [
@@ -245,10 +250,12 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 
 
 def _start_search_index(files: Any, config: Any) -> None:
-    """Start indexing the day pages' papers (generator/search.py) while MkDocs builds the pages."""
+    """Start indexing the archive's papers (generator/search.py) while MkDocs builds the pages;
+    each record links to its paper's anchor on the day page that holds it."""
     _stop_search_index()
     index = SearchIndex(Project(Path(config.config_file_path)).cache_dir / "search", _language(config))
-    index.start([(f.src_uri, f.dest_uri, Path(f.abs_src_path)) for f in files.documentation_pages()])
+    archive = Path(config.docs_dir) / ARCHIVE_PATH
+    index.start(archive, [(f.src_uri, f.url, Path(f.abs_src_path)) for f in files.documentation_pages()], _theme_names)
     _search["index"] = index
 
 

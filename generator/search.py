@@ -1,45 +1,54 @@
-"""Search: a Pagefind index of the papers on the day pages, one bundle per year, cached by content.
+"""Search: one Pagefind record per paper, in bundles of a year (or part of one), cached by content.
 
-What a reader gets: the search page loads `pagefind/bundles.json`, mounts Pagefind's UI on the
-newest year's bundle and merges the others into it, so one query searches every year. Pagefind's
-index is chunked: a reader downloads the small entry files once and, per query, only the chunks
-and result fragments that query needs, however large the archive.
+What a reader gets: every paper is its own result (title, day, themes, upvotes where known and a
+snippet of its abstract), filterable by theme and year and listed by relevance or newest first.
+The search script (docs/javascripts/search.js) loads `pagefind/bundles.json`, opens the first
+bundle and merges the others into it (one pagefind.js and one WebAssembly for all), and asks
+one bundle at a time through the filter "part" each bundle's records get. Pagefind's index is
+chunked: a reader downloads the small entry files once and, per query, only the chunks and
+records that query needs.
 
-Why a bundle per year: Pagefind holds everything it indexes in memory (about 2.3 MB per day page
-of ~55 papers), so one index of five years would need over 4 GB; a year needs under 1 GB. A
-year's bundle is cached under the key of what it indexes, so a new day re-indexes only its year.
+The records come from the archive the generator wrote (`data/papers.json`, one paper a line,
+newest first) and each points at the paper's anchor on the day page that holds it (read from
+the day pages, so the link is where the page really put the paper). They are sent to
+`pagefind --service` (the binary of the `pagefind-bin` wheel) over its documented pipe
+protocol: base64 JSON messages ending in a comma. The `pagefind` package speaks the same
+protocol but polls for each answer every 0.1 s, which would take hours for 100,000 papers;
+here the records stream in while a second thread reads the answers.
 
-Pagefind reads a mirror of the day pages that holds exactly what it would index on the built
-pages (the title and the paper blocks, at the same URLs), written from the generated Markdown.
-That lets indexing run beside MkDocs' own build instead of after it.
+Why bundles of at most PART_SIZE papers from one year: Pagefind holds about 90 KB per paper
+while it indexes, so a bundle's size bounds the build's memory; a new day re-indexes only the
+bundles of its year; and every bundle adds its own index chunk to a query's download, so
+bundles stay as large as memory allows.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import html
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import IO, Any
 
-from .render import RAW_BLOCK
+from .pagefind_files import canonicalize
 
 BUNDLES_FILE = "bundles.json"
-# Look-up links are not content: left out of the mirror (a tenth less for Pagefind to read) and,
-# should a page hold others, excluded.
-EXCLUDE_SELECTORS = ".digest-lookup"
-_LOOKUP_LINE = re.compile(r'^<p class="digest-lookup">.*\n', re.M)
-_DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}\.md$")
-_TITLE = re.compile(r"\A---\n(?:.*\n)*?title: (.*)\n")
+# Papers per bundle at most: Pagefind holds about 90 KB per paper while it indexes, and every
+# bundle adds its own index chunk to each query's download.
+PART_SIZE = 12_000
+# Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
+RECORD_FORMAT = "paper-record-3"
+_DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}")
+_ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def _pagefind_version() -> str:
@@ -49,46 +58,233 @@ def _pagefind_version() -> str:
         return "unknown"
 
 
-def front_matter_title(source: str) -> str | None:
-    match = _TITLE.match(source)
-    return match.group(1).strip() if match else None
+@dataclass(frozen=True)
+class PaperRecord:
+    """What Pagefind indexes and returns for one paper."""
+
+    url: str  # relative to the site root: days/2026-11-19/#paper-id
+    content: str  # title, then the abstract: the words a query is matched against
+    meta: dict[str, str]  # title
+    filters: dict[str, list[str]]  # theme (every theme of the paper), date, upvotes (if known)
+    sort: dict[str, str]  # date
+
+    def payload(self, index_id: int, language: str) -> dict[str, Any]:
+        return {
+            "type": "AddRecord",
+            "index_id": index_id,
+            "url": self.url,
+            "content": self.content,
+            "language": language,
+            "meta": self.meta,
+            "filters": self.filters,
+            "sort": self.sort,
+        }
 
 
-def mirror_page(title: str, language: str, sections: Sequence[str]) -> str:
-    """The page Pagefind indexes in place of a built day page: its title and paper blocks."""
-    title = html.escape(title)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8"><title>{title}</title>'
-        f"</head><body><h1>{title}</h1>\n" + "\n".join(sections) + "\n</body></html>\n"
+def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, str]) -> PaperRecord:
+    """A paper of data/papers.json as a search record; `theme_names` maps theme id -> name.
+
+    Pagefind matches a query against the content and every meta field, so the meta holds the
+    title alone (a theme's name or a date there would make a paper match words it does not
+    hold). What a result shows besides travels as filters, which are returned, not searched."""
+    themes = [theme_names.get(t, t) for t in paper["themes"]]
+    date = str(paper["first_seen"])
+    filters = {"theme": themes, "date": [date]}
+    if paper.get("upvotes") is not None:
+        filters["upvotes"] = [str(paper["upvotes"])]
+    return PaperRecord(
+        url=url,
+        # The title's own line, so a result can show the abstract alone (search.js drops it).
+        content=f"{paper['title']}\n{paper['abstract']}",
+        meta={"title": paper["title"]},
+        filters=filters,
+        # One sort key only: each costs every reader a list of all papers before the first query.
+        sort={"date": date},
     )
 
 
-class SearchIndex:
-    """Builds the per-year bundles in a background thread; `finish` puts them into a site.
+def archive_years(lines: Iterable[bytes]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(year, papers) from the lines of data/papers.json (one paper a line, newest first_seen
+    first), a year at a time, so no more than one year of papers is in memory."""
+    year = ""
+    papers: list[dict[str, Any]] = []
+    for line in lines:
+        line = line.strip().rstrip(b",")
+        if not line.startswith(b"{") or line.startswith(b'{"papers"'):
+            continue
+        paper = json.loads(line)
+        paper_year = str(paper["first_seen"])[:4]
+        if paper_year != year and papers:
+            yield year, papers
+            papers = []
+        year = paper_year
+        papers.append(paper)
+    if papers:
+        yield year, papers
 
-    `pages` are (source path below docs, built page path below the site, source file) for every
-    page; the day pages among them are indexed. While MkDocs builds, one Pagefind runs at a
-    time, beside it; once MkDocs is done (`finish`), a second one takes the years not started."""
+
+def anchors_by_page(pages: Sequence[tuple[str, Path]]) -> dict[str, list[str]]:
+    """id -> URLs of the pages (given as (URL, source file)) that hold an element with that id."""
+    found: dict[str, list[str]] = {}
+    for url, path in pages:
+        for anchor in _ANCHOR_ID.findall(path.read_text(encoding="utf-8-sig")):
+            found.setdefault(anchor, []).append(url)
+    return found
+
+
+def paper_url(paper: Mapping[str, Any], anchors: Mapping[str, list[str]]) -> str:
+    """The paper's anchor on the day page of its first sighting (or the only page holding it)."""
+    pages = anchors.get(paper["id"], [])
+    first_day = f"days/{paper['first_seen']}"
+    url = next((u for u in pages if u.startswith(first_day)), pages[0] if pages else None)
+    if url is None:
+        raise RuntimeError(f"paper {paper['id']} ({paper['first_seen']}) has no anchor on any day page")
+    return f"{url}#{paper['id']}"
+
+
+# --- pagefind --service ------------------------------------------------------------------------
+
+
+def _encode(message_id: int, payload: Mapping[str, Any]) -> bytes:
+    message = {"message_id": message_id, "payload": payload}
+    return base64.b64encode(json.dumps(message, ensure_ascii=False).encode("utf-8")) + b","
+
+
+def _responses(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The service's answers: base64 JSON messages, each ending in a comma (the bundle's files
+    come as one message of many megabytes, so the buffer is scanned only where it grew)."""
+    pending = bytearray()
+    scanned = 0
+    while chunk := stream.read1(1 << 20):  # type: ignore[attr-defined]
+        pending += chunk
+        while (end := pending.find(b",", scanned)) >= 0:
+            message = bytes(pending[:end]).strip()
+            del pending[: end + 1]
+            scanned = 0
+            if message:
+                yield json.loads(base64.b64decode(message))
+        scanned = len(pending)
+
+
+def _executable() -> str:
+    from pagefind_bin import get_executable  # type: ignore[import-untyped]
+
+    return str(get_executable())
+
+
+def write_bundle(
+    records: Sequence[PaperRecord],
+    language: str,
+    out: Path,
+    log: IO[bytes],
+    started: Callable[[subprocess.Popen[bytes]], None] = lambda process: None,
+) -> None:
+    """Index `records` with one `pagefind --service` process and write the bundle to `out`.
+    `started` is given the process (to kill it when the build is cancelled).
+
+    The files come back in the answer (GetFiles) and are written here: with WriteFiles the
+    service answers before its writes reach the disk, and ending it then can leave a file
+    empty."""
+    process = subprocess.Popen([_executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+    started(process)
+    assert process.stdin is not None and process.stdout is not None
+    answers = _responses(process.stdout)
+    try:
+        process.stdin.write(_encode(1, {"type": "NewIndex", "config": {"force_language": language}}))
+        process.stdin.flush()
+        index_id = _expect(next(answers, None), "NewIndex")["index_id"]
+        failed: list[BaseException] = []
+
+        def send() -> None:  # beside the reader: answers fill the pipe while records go in
+            try:
+                stdin = process.stdin
+                assert stdin is not None
+                for n, record in enumerate(records):
+                    stdin.write(_encode(n + 2, record.payload(index_id, language)))
+                stdin.write(_encode(len(records) + 2, {"type": "GetFiles", "index_id": index_id}))
+                stdin.flush()
+            except OSError as exc:  # the service died; the reader reports why
+                failed.append(exc)
+
+        sender = threading.Thread(target=send, name="pagefind-send", daemon=True)
+        sender.start()
+        for _ in records:
+            _expect(next(answers, None), "IndexedFile")
+        files = _expect(next(answers, None), "GetFiles")["files"]
+        sender.join()
+        if failed:
+            raise RuntimeError(f"pagefind stopped reading: {failed[0]}")
+        for file in files:
+            target = out / file["path"]
+            if not target.resolve().is_relative_to(out.resolve()):
+                raise RuntimeError(f"pagefind returned a file outside the bundle: {file['path']}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(file["content"]))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _expect(answer: dict[str, Any] | None, kind: str) -> dict[str, Any]:
+    if answer is None:
+        raise RuntimeError("pagefind --service ended without an answer")
+    payload: dict[str, Any] = answer.get("payload", {})
+    if payload.get("type") != kind:
+        raise RuntimeError(f"pagefind --service answered {payload.get('type')}: {payload.get('message', payload)}")
+    return payload
+
+
+# --- the bundles of a build ----------------------------------------------------------------------
+
+
+class SearchIndex:
+    """Builds the bundles in background threads; `finish` puts them into a site.
+
+    `start` is given the archive (data/papers.json), the day pages as (source path below docs,
+    URL, source file), and the theme names by id. A year's papers are one bundle, or several
+    of at most PART_SIZE papers (Pagefind holds about 90 KB per paper while it indexes). While
+    MkDocs builds, one Pagefind runs at a time beside it; once MkDocs is done (`finish`), a
+    second one takes the bundles not started yet."""
 
     def __init__(self, cache_dir: Path, language: str) -> None:
         self.cache_dir = cache_dir
         self.language = language
+        self._themes: list[str] = []
         self._threads: list[threading.Thread] = []
         self._error: str | None = None
-        self._bundles: dict[str, Path] = {}  # year -> finished bundle in the cache
-        self._years: list[tuple[str, list[tuple[str, Path]]]] = []  # not started yet, newest first
+        self._bundles: dict[str, Path] = {}  # bundle name -> finished bundle in the cache
+        self._order: list[str] = []  # bundle names, newest papers first
+        self._parts: Iterator[tuple[str, list[PaperRecord]]] = iter(())
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self._processes: set[subprocess.Popen[bytes]] = set()
 
-    def start(self, pages: Sequence[tuple[str, str, Path]]) -> None:
-        by_year: dict[str, list[tuple[str, Path]]] = defaultdict(list)
-        for src_uri, dest_uri, path in pages:
+    def start(self, archive: Path, pages: Sequence[tuple[str, str, Path]], theme_names: Mapping[str, str]) -> None:
+        by_year: dict[str, list[tuple[str, Path]]] = {}
+        for src_uri, url, path in pages:
             match = _DAY_PAGE.match(src_uri)
             if match:
-                by_year[match.group(1)].append((dest_uri, path))
-        self._years = [(year, sorted(by_year[year])) for year in sorted(by_year, reverse=True)]
+                by_year.setdefault(match.group(1), []).append((url, path))
+        self._themes = list(theme_names.values())
+        self._parts = self._read(archive, by_year, dict(theme_names))
         self._worker()
+
+    def _read(
+        self, archive: Path, pages: dict[str, list[tuple[str, Path]]], theme_names: dict[str, str]
+    ) -> Iterator[tuple[str, list[PaperRecord]]]:
+        """(bundle name, records) a bundle at a time, newest first: a year's papers, split into
+        equal parts of at most PART_SIZE ("2026-1" the newest) when there are more."""
+        with open(archive, "rb") as lines:
+            for year, papers in archive_years(lines):
+                anchors = anchors_by_page(sorted(pages.get(year, [])))
+                records = [paper_record(p, paper_url(p, anchors), theme_names) for p in papers]
+                del papers, anchors
+                count = -(-len(records) // PART_SIZE)
+                for n in range(count):
+                    name = year if count == 1 else f"{year}-{n + 1}"
+                    self._order.append(name)
+                    yield name, records[n * len(records) // count : (n + 1) * len(records) // count]
 
     def _worker(self) -> None:
         thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
@@ -99,61 +295,41 @@ class SearchIndex:
         try:
             while not self._cancelled.is_set() and self._error is None:
                 with self._lock:
-                    if not self._years:
-                        return
-                    year, pages = self._years.pop(0)
-                self._bundles[year] = self._bundle(year, pages)
+                    part = next(self._parts, None)
+                if part is None:
+                    return
+                self._bundles[part[0]] = self._bundle(*part)
         except Exception as exc:  # reported by finish(), in the build's own thread
             self._error = f"{type(exc).__name__}: {exc}"
 
-    def _bundle(self, year: str, pages: list[tuple[str, Path]]) -> Path:
-        mirror: list[tuple[str, str]] = []
-        key = hashlib.sha256(f"{_pagefind_version()}\0{EXCLUDE_SELECTORS}\0{self.language}".encode())
-        for dest_uri, path in pages:
-            title, sections = read_day_page(path)
-            if not sections:
-                continue
-            text = mirror_page(title, self.language, sections)
-            mirror.append((dest_uri, text))
-            key.update(b"\0" + dest_uri.encode() + b"\0" + text.encode())
-        bundle = self.cache_dir / f"{year}-{key.hexdigest()[:20]}"
+    def _bundle(self, name: str, records: list[PaperRecord]) -> Path:
+        key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{self.language}".encode())
+        for record in records:
+            key.update(json.dumps(record.payload(0, self.language), sort_keys=True).encode("utf-8"))
+        bundle = self.cache_dir / f"{name}-{key.hexdigest()[:20]}"
         if (bundle / "pagefind-entry.json").is_file():
             return bundle
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f".{year}-", dir=self.cache_dir) as work:
-            site = Path(work) / "site"
-            for dest_uri, text in mirror:
-                target = site / dest_uri
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            del mirror
+        with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=self.cache_dir) as work:
             out = Path(work) / "bundle"
-            command = [sys.executable, "-m", "pagefind_bin", "--site", str(site), "--output-path", str(out)]
-            command += ["--silent", "--exclude-selectors", EXCLUDE_SELECTORS]
             with open(Path(work) / "log", "w+b") as log:
-                with self._lock:
-                    if self._cancelled.is_set():
-                        raise RuntimeError("cancelled")
-                    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-                    self._processes.add(process)
-                code = process.wait()
-                with self._lock:
-                    self._processes.discard(process)
-                log.seek(0)
-                output = log.read().decode("utf-8", "replace").strip()
-            if code != 0:
-                raise RuntimeError(f"pagefind failed on the {year} pages (exit {code}): {output}")
+                try:
+                    write_bundle(records, self.language, out, log, started=self._started)
+                except RuntimeError as exc:
+                    log.seek(0)
+                    output = log.read().decode("utf-8", "replace").strip()
+                    raise RuntimeError(f"pagefind failed on the {name} papers: {exc} {output}".strip()) from None
+            canonicalize(out)
             if bundle.exists():
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
         return bundle
 
     def finish(self, site_dir: Path) -> None:
-        """Wait for the bundles, copy them to site_dir/pagefind/<year>/ and list them."""
-        with self._lock:
-            more = bool(self._years)
-        if more:  # MkDocs is done: its core can index too
-            self._worker()
+        """Wait for the bundles, copy them to site_dir/pagefind/<name>/ and list them (newest
+        first) with the theme names a reader can filter by, in pagefind/bundles.json."""
+        if self._threads and self._threads[0].is_alive() and not self._cancelled.is_set():
+            self._worker()  # MkDocs is done: its core can index too
         for thread in list(self._threads):
             thread.join()
         if self._error:
@@ -162,14 +338,20 @@ class SearchIndex:
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
-        years = sorted(self._bundles, reverse=True)
-        for year in years:
-            shutil.copytree(self._bundles[year], out / year, copy_function=_link_or_copy)
-        (out / BUNDLES_FILE).write_text(json.dumps({"bundles": [f"{y}/" for y in years]}) + "\n", encoding="utf-8")
+        for name in self._order:
+            shutil.copytree(self._bundles[name], out / name, copy_function=_link_or_copy)
+        listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes}
+        (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
         keep = {b.name for b in self._bundles.values()}
         for old in self.cache_dir.iterdir() if self.cache_dir.is_dir() else ():
             if old.name not in keep and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _started(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._processes.add(process)
+            if self._cancelled.is_set():
+                process.kill()
 
     def cancel(self) -> None:
         with self._lock:
@@ -187,11 +369,3 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def read_day_page(path: Path) -> tuple[str, list[str]]:
-    """(title, paper sections) of a generated day page, read from its file; without the
-    look-up links, which are not indexed."""
-    source = path.read_text(encoding="utf-8-sig")
-    sections = [_LOOKUP_LINE.sub("", m.group(0)) for m in RAW_BLOCK.finditer(source) if m.group(1) == "section"]
-    return front_matter_title(source) or path.stem, sections

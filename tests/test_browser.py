@@ -284,16 +284,11 @@ def test_search_lists_the_paper_and_opens_it(page, watch: Watch, base_url: str, 
     expect(page).to_have_url(re.compile(r"/search/$"))
     # Instant navigation swapped the page in place, so search.js had to mount through document$.
     assert page.evaluate("window.__same_document__ === true"), "the click reloaded the page: instant navigation is off"
-    box = page.locator("#digest-search .pagefind-ui__search-input")
+    box = page.locator("#digest-search .digest-search__input")
     expect(box).to_be_visible()
     box.press_sequentially(word, delay=20)
-    hit = page.locator(f"#digest-search a.pagefind-ui__result-link[href*='#{paper['id']}']").first
-    expect(hit).to_be_visible()
-    # The result is titled like its day page, without the heading's permalink sign.
-    page_title = hit.locator(
-        "xpath=ancestor::li[contains(@class, 'pagefind-ui__result')]//p[contains(@class, 'pagefind-ui__result-title')]"
-    )
-    expect(page_title.first).not_to_contain_text("¶")
+    hit = page.locator(f"#digest-search a.digest-result__title[href*='#{paper['id']}']").first
+    expect(hit).to_have_text(paper["title"])  # the paper's own title, not its day page's
     shot(page, "04-search-results")
     hit.click()
     expect_at_anchor(page, f"/days/{paper['first_seen']}/", paper["id"])
@@ -373,10 +368,10 @@ def test_script_in_a_title_shows_as_text_and_runs_nothing(page, watch: Watch, ba
     expect(link).to_have_count(1)
     assert link.text_content() == HOSTILE_TITLE
     shot(page, "09-hostile-title-theme")
-    # Pagefind's UI renders the heading as a search result: still text, still no dialog.
+    # The search page renders the title as a result: still text, still no dialog.
     page.goto(f"{base_url}search/", wait_until="load")
-    page.locator("#digest-search .pagefind-ui__search-input").fill("Hostile Title Probe")
-    hit = page.locator(f"#digest-search a.pagefind-ui__result-link[href*='#{paper['id']}']").first
+    page.locator("#digest-search .digest-search__input").fill("Hostile Title Probe")
+    hit = page.locator(f"#digest-search a.digest-result__title[href*='#{paper['id']}']").first
     expect(hit).to_have_text(HOSTILE_TITLE)
     shot(page, "10-hostile-title-search")
     watch.assert_clean()

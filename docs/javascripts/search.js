@@ -1,45 +1,400 @@
-// Mounts the Pagefind search UI on the search page. Runs on every page load, including Material's
-// instant navigation (document$), and loads Pagefind's files only where the search box is.
+// Paper search (Pagefind, one record per paper, bundles of a year or part of one; see
+// generator/search.py). The header's box (partials/search.html) on every page: "/" focuses it,
+// Enter opens the search page with ?q=. The search page (#digest-search) gets a form with a
+// theme filter, a year filter and an order; every matching paper is its own result. The form's state lives in the address
+// (search/?q=WORD&theme=…&year=…&sort=…), so a search can be linked. Runs on every page load and
+// on Material's instant navigation (document$); Pagefind's files load only on the search page.
 (function () {
-  function mount() {
-    var box = document.getElementById("digest-search");
-    if (!box || box.dataset.mounted) return;
-    box.dataset.mounted = "1";
-    // One Pagefind bundle per year (pagefind/bundles.json, newest first): the UI runs on the
-    // newest and merges the others, so a query searches every year.
-    var base = new URL(box.dataset.bundle, document.baseURI).href;
-    fetch(base + "bundles.json")
-      .then(function (response) { return response.json(); })
-      .then(function (listing) {
-        var bundles = listing.bundles.map(function (path) { return new URL(path, base).href; });
-        if (!bundles.length) {
-          box.textContent = "Nothing to search yet.";
-          return;
-        }
-        var css = document.createElement("link");
-        css.rel = "stylesheet";
-        css.href = bundles[0] + "pagefind-ui.css";
-        document.head.appendChild(css);
-        var script = document.createElement("script");
-        script.src = bundles[0] + "pagefind-ui.js";
-        script.onload = function () {
-          var ui = new PagefindUI({
-            element: "#digest-search",
-            bundlePath: bundles[0],
-            mergeIndex: bundles.slice(1).map(function (path) { return { bundlePath: path }; }),
-            showSubResults: true,
-            showImages: false,
-            resetStyles: false,
-          });
-          var query = new URLSearchParams(window.location.search).get("q");
-          if (query) ui.triggerSearch(query);
-        };
-        document.head.appendChild(script);
+  "use strict";
+  var PAGE_SIZE = 20;
+  var SNIPPET_WORDS = 32;
+  var SORTS = [
+    ["", "Best match"],
+    ["date", "Newest first"],
+  ];
+  var engine = null; // Promise of {instance, parts: [{name, year, url}], years, themes}
+  var current = 0; // the latest query run; older answers are dropped
+
+  function siteRoot() {
+    // Material's own scope (the site root as an absolute URL), set in every page's head.
+    return typeof __md_scope !== "undefined" ? new URL(__md_scope.href) : new URL("../", document.baseURI);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function loadEngine() {
+    if (engine) return engine;
+    var base = new URL("pagefind/", siteRoot()).href;
+    engine = fetch(base + "bundles.json")
+      .then(function (response) {
+        if (!response.ok) throw new Error("bundles.json: " + response.status);
+        return response.json();
       })
-      .catch(function () {
-        box.textContent = "Search is unavailable: its index could not be loaded.";
+      .then(function (listing) {
+        // One bundle per year, or per part of a busy year ("2026-1" the newest); each one's
+        // records carry its name as the filter "part", so a search can ask one bundle at a time.
+        var parts = listing.bundles.map(function (path) {
+          var name = path.replace(/\/$/, "");
+          return { name: name, year: name.slice(0, 4), url: new URL(path, base).href };
+        });
+        if (!parts.length) return { parts: [], years: [], themes: listing.themes || [] };
+        // One pagefind.js and one WebAssembly for every bundle: the first opens, the others merge.
+        return import(parts[0].url + "pagefind.js").then(function (pagefind) {
+          var instance = pagefind.createInstance({
+            basePath: parts[0].url,
+            noWorker: true,
+            mergeFilter: { part: parts[0].name },
+          });
+          return Promise.all(
+            parts.slice(1).map(function (part) {
+              return instance.mergeIndex(part.url, { mergeFilter: { part: part.name } });
+            })
+          ).then(function () {
+            var years = [];
+            parts.forEach(function (part) { if (years.indexOf(part.year) < 0) years.push(part.year); });
+            return { instance: instance, parts: parts, years: years, themes: listing.themes || [] };
+          });
+        });
+      });
+    engine.catch(function () { engine = null; });
+    return engine;
+  }
+
+  // --- one query, bundle by bundle, merged into one list of papers ------------------------------
+
+  function search(state, query, theme, year, sort) {
+    var parts = state.parts.filter(function (part) { return !year || part.year === year; });
+    var lists = [];
+    // One bundle at a time (the filter "part"), in turn: they share one WebAssembly memory.
+    var done = parts.reduce(function (previous, part) {
+      return previous.then(function () {
+        var filters = { part: part.name };
+        if (theme) filters.theme = theme;
+        var options = { filters: filters };
+        if (sort) {
+          options.sort = {};
+          options.sort[sort] = "desc";
+        }
+        return state.instance.search(query, options).then(function (answer) {
+          lists.push(answer ? answer.results : []);
+        });
+      });
+    }, Promise.resolve());
+    return done
+      .then(function () {
+        return Promise.all(lists.map(function (list) { return list.length ? data(list[0]) : null; }));
+      })
+      .then(function (firsts) {
+        lists = lists.map(function (list, k) { return firsts[k] && !holdsEveryTerm(firsts[k], query) ? [] : list; });
+        var total = lists.reduce(function (sum, list) { return sum + list.length; }, 0);
+        return { total: total, next: merger(lists, sort) };
       });
   }
+
+  // next(n) -> Promise of the next n results (with their data) in the merged order.
+  function merger(lists, sort) {
+    var all = [].concat.apply([], lists);
+    // By day: the bundles hold consecutive stretches of days, newest first, so their
+    // date-sorted lists simply follow each other. By relevance: by score, as Pagefind merges.
+    if (!sort) all.sort(function (a, b) { return b.score - a.score; });
+    var at = 0;
+    return function (n) {
+      var slice = all.slice(at, at + n);
+      at += slice.length;
+      return Promise.all(slice.map(data));
+    };
+  }
+
+  function data(result) {
+    if (!result.loaded) result.loaded = result.data();
+    return result.loaded;
+  }
+
+  // Besides the title, what a result shows travels in its filters (meta fields are searched).
+  function shown(record, key) {
+    return (record.filters && record.filters[key]) || [];
+  }
+
+  // --- Pagefind's stand-in word ------------------------------------------------------------------
+  // When no indexed word starts with a query word's stem, Pagefind answers with the longest
+  // indexed word that the stem starts with ("zqxfoo" finds the papers holding "z"). A bundle's
+  // answer is then that one stand-in for every result, so its first result tells: if none of
+  // its matched words share the query word's stem, the word occurs nowhere in that bundle.
+
+  var SUFFIXES = [
+    "ational", "tional", "ization", "ation", "ator", "alism", "aliti", "iviti", "biliti", "fulness",
+    "ousness", "iveness", "ement", "ment", "ness", "ance", "ence", "able", "ible", "ling", "ing",
+    "ingli", "edli", "ful", "ous", "ive", "ize", "ise", "iti", "ism", "ist", "ant", "ent", "ate",
+    "ali", "ical", "ic", "al", "er", "li", "ly", "ed", "es", "s", "e", "i", "y", "'",
+  ];
+
+  function fold(word) {
+    // Lower case, no accents or punctuation, y as i (the stemmer turns a final y into i).
+    return word.toLowerCase().normalize("NFD").replace(/[^\p{L}\p{N}]/gu, "").replace(/y/g, "i");
+  }
+
+  // A lower bound on the length of the word's stem: strip every ending the English stemmer may
+  // strip, as long as any is left.
+  function stemFloor(word) {
+    var stem = word;
+    for (var stripped = true; stripped; ) {
+      stripped = false;
+      for (var i = 0; i < SUFFIXES.length; i++) {
+        var suffix = fold(SUFFIXES[i]);
+        if (suffix && stem.length - suffix.length >= 2 && stem.endsWith(suffix)) {
+          stem = stem.slice(0, -suffix.length);
+          stripped = true;
+          break;
+        }
+      }
+      if (!stripped && stem.length > 3 && stem[stem.length - 1] === stem[stem.length - 2]) {
+        stem = stem.slice(0, -1); // "modell" -> "model": the stemmer undoubles a final consonant
+        stripped = true;
+      }
+    }
+    return stem.length;
+  }
+
+  function commonPrefix(a, b) {
+    var n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    return n;
+  }
+
+  function holdsEveryTerm(record, query) {
+    var all = words(record.content);
+    var matched = (record.locations || []).map(function (at) { return fold(all[at] || ""); });
+    if (!matched.length) return true; // matched by its title field alone: nothing to compare
+    return words(query).every(function (term) {
+      term = fold(term);
+      if (!term) return true;
+      var floor = stemFloor(term);
+      return matched.some(function (word) { return commonPrefix(word, term) >= floor; });
+    });
+  }
+
+  // --- one result: title, date, themes, upvotes and a snippet of the abstract alone -------------
+
+  function words(text) {
+    return text.split(/[\r\n\s]+/g);
+  }
+
+  function snippet(record) {
+    // The record's content is the title's words, then the abstract's; Pagefind's match positions
+    // count words the same way, so the abstract's matches are the positions past the title.
+    var all = words(record.content);
+    var skip = words(record.meta.title || "").filter(Boolean).length;
+    var abstract = all.slice(skip);
+    var marks = {};
+    var first = -1;
+    (record.locations || []).forEach(function (at) {
+      if (at >= skip) {
+        marks[at - skip] = true;
+        if (first < 0 || at - skip < first) first = at - skip;
+      }
+    });
+    var start = first < 0 ? 0 : Math.max(0, Math.min(first - 8, abstract.length - SNIPPET_WORDS));
+    var end = Math.min(abstract.length, start + SNIPPET_WORDS);
+    var p = el("p", "digest-result__snippet");
+    if (start > 0) p.appendChild(document.createTextNode("… "));
+    for (var i = start; i < end; i++) {
+      if (i > start) p.appendChild(document.createTextNode(" "));
+      p.appendChild(marks[i] ? el("mark", "", abstract[i]) : document.createTextNode(abstract[i]));
+    }
+    if (end < abstract.length) p.appendChild(document.createTextNode(" …"));
+    return p;
+  }
+
+  function resultItem(record) {
+    var item = el("li", "digest-result");
+    var link = el("a", "digest-result__title", record.meta.title);
+    link.href = new URL(record.raw_url || record.url, siteRoot()).href;
+    var heading = el("h2", "digest-result__heading");
+    heading.appendChild(link);
+    item.appendChild(heading);
+    var meta = el("p", "digest-result__meta");
+    var day = shown(record, "date")[0] || "";
+    var date = el("time", "", day);
+    date.dateTime = day;
+    meta.appendChild(date);
+    meta.appendChild(document.createTextNode(" · " + shown(record, "theme").join(", ")));
+    var votes = parseInt(shown(record, "upvotes")[0], 10);
+    if (votes >= 0) meta.appendChild(document.createTextNode(" · " + votes + (votes === 1 ? " upvote" : " upvotes")));
+    item.appendChild(meta);
+    item.appendChild(snippet(record));
+    return item;
+  }
+
+  // --- the search page -----------------------------------------------------------------------
+
+  function select(name, label, choices, value) {
+    var wrap = el("label", "digest-search__field");
+    wrap.appendChild(el("span", "digest-search__label", label));
+    var box = el("select", "digest-search__select");
+    box.name = name;
+    choices.forEach(function (choice) {
+      var option = el("option", "", choice[1]);
+      option.value = choice[0];
+      box.appendChild(option);
+    });
+    box.value = value || "";
+    if (box.value !== (value || "")) box.value = "";
+    wrap.appendChild(box);
+    return wrap;
+  }
+
+  function mountPage(box) {
+    box.dataset.mounted = "1";
+    var params = new URLSearchParams(window.location.search);
+    var status = el("p", "digest-search__status", "Loading the search index…");
+    status.setAttribute("role", "status");
+    box.replaceChildren(status);
+    loadEngine()
+      .then(function (state) {
+        if (!state.parts.length) {
+          status.textContent = "Nothing to search yet.";
+          return;
+        }
+        var form = el("form", "digest-search__form");
+        form.setAttribute("role", "search");
+        var field = el("label", "digest-search__field digest-search__field--query");
+        field.appendChild(el("span", "digest-search__label", "Words of a title or abstract"));
+        var input = el("input", "digest-search__input");
+        input.type = "search";
+        input.name = "q";
+        input.autocomplete = "off";
+        input.spellcheck = false;
+        input.value = params.get("q") || "";
+        field.appendChild(input);
+        form.appendChild(field);
+        var themes = [["", "All themes"]].concat(state.themes.map(function (t) { return [t, t]; }));
+        var years = [["", "All years"]].concat(state.years.map(function (y) { return [y, y]; }));
+        form.appendChild(select("theme", "Theme", themes, params.get("theme")));
+        form.appendChild(select("year", "Year", years, params.get("year")));
+        form.appendChild(select("sort", "Order", SORTS, params.get("sort")));
+        var list = el("ol", "digest-search__results");
+        var more = el("button", "md-button digest-search__more", "Show more papers");
+        more.type = "button";
+        more.hidden = true;
+        box.replaceChildren(form, status, list, more);
+        status.textContent = "";
+        status.setAttribute("aria-live", "polite");
+
+        var next = null;
+        function showMore() {
+          if (!next) return Promise.resolve();
+          var id = current;
+          more.disabled = true;
+          return next(PAGE_SIZE).then(function (records) {
+            if (id !== current) return;
+            records.forEach(function (record) { list.appendChild(resultItem(record)); });
+            more.disabled = false;
+            more.hidden = list.children.length >= Number(list.dataset.total);
+          });
+        }
+        function run() {
+          var query = input.value.trim();
+          var values = {
+            q: query,
+            theme: form.elements.theme.value,
+            year: form.elements.year.value,
+            sort: form.elements.sort.value,
+          };
+          var address = new URLSearchParams();
+          Object.keys(values).forEach(function (k) { if (values[k]) address.set(k, values[k]); });
+          var search_ = address.toString();
+          history.replaceState(history.state, "", window.location.pathname + (search_ ? "?" + search_ : ""));
+          var header = document.getElementById("digest-searchbox-input");
+          if (header && document.activeElement !== header) header.value = query;
+          var id = ++current;
+          box.dataset.state = "searching"; // "ready" once the first results are shown
+          next = null;
+          list.replaceChildren();
+          more.hidden = true;
+          if (!query) {
+            status.textContent = "";
+            box.dataset.state = "ready";
+            return Promise.resolve();
+          }
+          status.textContent = "Searching…";
+          return search(state, query, values.theme, values.year, values.sort).then(function (found) {
+            if (id !== current) return;
+            list.dataset.total = String(found.total);
+            status.textContent =
+              found.total === 0
+                ? "No paper matches “" + query + "”."
+                : found.total + (found.total === 1 ? " paper matches" : " papers match") + " “" + query + "”.";
+            next = found.next;
+            return showMore().then(function () {
+              if (id === current) box.dataset.state = "ready";
+            });
+          });
+        }
+        var timer = null;
+        input.addEventListener("input", function () {
+          clearTimeout(timer);
+          timer = setTimeout(run, 250);
+        });
+        form.addEventListener("change", function (event) {
+          if (event.target !== input) run();
+        });
+        form.addEventListener("submit", function (event) {
+          event.preventDefault();
+          clearTimeout(timer);
+          run();
+        });
+        more.addEventListener("click", showMore);
+        box.digestSearch = function (query) {
+          input.value = query;
+          run();
+        };
+        run();
+      })
+      .catch(function () {
+        status.textContent = "Search is unavailable: its index could not be loaded.";
+      });
+  }
+
+  // --- the header's box, on every page ---------------------------------------------------------
+
+  function mountHeader() {
+    var form = document.querySelector("form.digest-searchbox");
+    if (!form || form.dataset.mounted) return;
+    form.dataset.mounted = "1";
+    form.addEventListener("submit", function (event) {
+      var query = form.elements.q.value.trim();
+      var page = document.getElementById("digest-search");
+      if (page && page.digestSearch) {
+        event.preventDefault(); // already on the search page: run it there
+        page.digestSearch(query);
+      }
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var box = document.querySelector(".digest-search__input") || document.getElementById("digest-searchbox-input");
+    if (!box) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+
+  function mount() {
+    mountHeader();
+    var header = document.getElementById("digest-searchbox-input");
+    var box = document.getElementById("digest-search");
+    if (header && !box) header.value = "";
+    if (box && !box.dataset.mounted) mountPage(box);
+  }
+
   if (typeof document$ !== "undefined") {
     document$.subscribe(mount);
   } else {

@@ -1,0 +1,279 @@
+# ruff: noqa: F811  (the fixtures imported from test_browser.py are parameters of these tests)
+"""Paper search in a real headless Chromium: the header's box, one result per paper, filters,
+order, the address, an absent word, no JavaScript, and axe-core on the results in light, dark
+and at 390 px. The site is the shipped dumps plus the hostile one (tests/test_browser.py's
+fixtures); screenshots go to test-artifacts/browser/search-*.png.
+
+The expected papers are computed from data/papers.json with the rule Pagefind applies: a query
+word's English Snowball stem matches every indexed word whose stem starts with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import snowballstemmer
+
+from .conftest import ROOT
+from .test_browser import (  # noqa: F401  (fixtures)
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    Watch,
+    _open_context,
+    _watch_page,
+    base_url,
+    browser,
+    expect,
+    page,
+    papers,
+    project,
+    served,
+    shot,
+    watch,
+)
+
+WORD = "creativity"  # "creative", "creatively", "creativity": one stem, no other word shares it
+AXE_VERSION = "4.14.1"
+AXE_PREFIX = ROOT / ".cache" / "axe-core"
+AXE_SCRIPT = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def _words(text: str) -> set[str]:
+    """A paper's words the two ways Pagefind may split them (at hyphens and other punctuation,
+    or at spaces only with the punctuation dropped)."""
+    lower = text.lower()
+    return set(re.findall(r"[a-z0-9]+", lower)) | {re.sub(r"[^a-z0-9]", "", w) for w in lower.split()}
+
+
+def expected_papers(all_papers: list[dict], word: str) -> list[dict]:
+    stem = _STEMMER.stemWord(word.lower())
+    return [
+        p
+        for p in all_papers
+        if any(_STEMMER.stemWord(w).startswith(stem) for w in _words(p["title"] + " " + p["abstract"]) if w)
+    ]
+
+
+def results(page) -> list[str]:
+    """The paper ids the results link to (their anchors), in order."""
+    expect(page.locator("#digest-search")).to_have_attribute("data-state", "ready")
+    links = page.locator(".digest-result__title")
+    return [urlsplit(links.nth(i).get_attribute("href")).fragment for i in range(links.count())]
+
+
+def test_the_header_box_searches_from_any_page(page, watch: Watch, base_url: str, project: Path) -> None:
+    want = expected_papers(papers(project), WORD)
+    assert 5 <= len(want) <= 20, "the word should give a list that fits one page of results"
+    page.goto(base_url + "about/", wait_until="networkidle")
+    box = page.locator("header #digest-searchbox-input")
+    expect(box).to_be_visible()
+    expect(page.locator("label[for='digest-searchbox-input']")).to_have_text("Search papers")
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    box.press_sequentially(WORD, delay=10)
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/search/\?q={WORD}$"))
+    found = results(page)
+    assert sorted(found) == sorted(p["id"] for p in want)
+    expect(page.locator(".digest-search__status")).to_have_text(f"{len(want)} papers match “{WORD}”.")
+    shot(page, "search-header-query")
+    # A result opens its paper on the day page that holds it.
+    first = next(p for p in want if p["id"] == found[0])
+    page.locator(".digest-result__title").first.click()
+    expect(page).to_have_url(re.compile(rf"/days/{first['first_seen']}/#{re.escape(first['id'])}$"))
+    expect(page.locator(f"[id='{first['id']}']")).to_be_in_viewport()
+    watch.assert_clean()
+
+
+def test_each_result_shows_title_day_themes_and_a_snippet_of_its_abstract_only(
+    page, watch: Watch, base_url: str, project: Path
+) -> None:
+    by_id = {p["id"]: p for p in papers(project)}
+    page.goto(f"{base_url}search/?q={WORD}", wait_until="networkidle")
+    found = results(page)
+    assert found
+    themes = {t: n for t, n in _theme_names(project).items()}
+    for n, pid in enumerate(found):
+        paper = by_id[pid]
+        item = page.locator(".digest-result").nth(n)
+        assert item.locator(".digest-result__title").text_content() == paper["title"]
+        meta = item.locator(".digest-result__meta").text_content()
+        line = paper["first_seen"] + " · " + ", ".join(themes[t] for t in paper["themes"])
+        if paper["upvotes"] is not None:
+            line += f" · {paper['upvotes']} upvote" + ("" if paper["upvotes"] == 1 else "s")
+        assert meta == line
+        snippet = item.locator(".digest-result__snippet").text_content().strip("… ")
+        assert snippet and snippet in " ".join(paper["abstract"].split()), (snippet, paper["abstract"])
+        assert item.locator(".digest-result__snippet mark").count() >= (
+            1 if WORD[:7] in paper["abstract"].lower() else 0
+        )
+    watch.assert_clean()
+
+
+def _theme_names(project: Path) -> dict[str, str]:
+    import yaml
+
+    return {t["id"]: t["name"] for t in yaml.safe_load((project / "themes.yml").read_text())["themes"]}
+
+
+def test_theme_and_year_filters_and_the_order_live_in_the_address(
+    page, watch: Watch, base_url: str, project: Path
+) -> None:
+    want = expected_papers(papers(project), WORD)
+    names = _theme_names(project)
+    theme = "creativity-discovery"
+    page.goto(f"{base_url}search/?q={WORD}", wait_until="networkidle")
+    results(page)
+    page.locator("select[name='theme']").select_option(names[theme])
+    in_theme = [p for p in want if theme in p["themes"]]
+    assert 0 < len(in_theme) < len(want)
+    expect(page.locator(".digest-search__status")).to_have_text(f"{len(in_theme)} papers match “{WORD}”.")
+    assert sorted(results(page)) == sorted(p["id"] for p in in_theme)
+    assert parse_qs(urlsplit(page.url).query) == {"q": [WORD], "theme": [names[theme]]}
+    shot(page, "search-theme-filter")
+
+    # The address alone runs the same search: year and order too.
+    years = sorted({p["first_seen"][:4] for p in want})
+    assert len(years) >= 2
+    page.goto(f"{base_url}search/?q={WORD}&year={years[0]}&sort=date", wait_until="networkidle")
+    expect(page.locator("select[name='year']")).to_have_value(years[0])
+    in_year = [p for p in want if p["first_seen"].startswith(years[0])]
+    assert sorted(results(page)) == sorted(p["id"] for p in in_year)
+    # Newest first across bundles: a word of the oldest 2026 day's papers that older years hold too
+    # (each bundle ranks only its own papers, so a merge by rank would interleave the years).
+    every = papers(project)
+    oldest_2026 = min(p["first_seen"] for p in every if p["first_seen"].startswith("2026"))
+    candidates = sorted(
+        {w for p in every if p["first_seen"] == oldest_2026 for w in re.findall(r"[a-z]{7,}", p["abstract"].lower())}
+    )
+    word, found = next(
+        (w, f)
+        for w in candidates
+        if 3 <= len(f := expected_papers(every, w)) <= 20
+        and {p["first_seen"][:4] for p in f} >= {"2025", "2026"}
+        and any(p["first_seen"] == oldest_2026 for p in f)
+    )
+    page.goto(f"{base_url}search/?q={word}&sort=date", wait_until="networkidle")
+    by_id = {p["id"]: p for p in found}
+    days = [by_id[pid]["first_seen"] for pid in results(page)]
+    assert len(days) == len(found) and days == sorted(days, reverse=True), (word, days)
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("word", ["zqxwvjkb", WORD + "zz"])
+def test_a_word_that_occurs_nowhere_finds_nothing(page, watch: Watch, base_url: str, project: Path, word: str) -> None:
+    # Pagefind answers such a word with the papers of the longest indexed word it starts with
+    # ("z", "creativ"); the search page must not.
+    assert expected_papers(papers(project), word) == []
+    page.goto(f"{base_url}search/?q={word}", wait_until="networkidle")
+    assert results(page) == []
+    expect(page.locator(".digest-search__status")).to_have_text(f"No paper matches “{word}”.")
+    expect(page.locator(".digest-result")).to_have_count(0)
+    watch.assert_clean()
+
+
+def test_without_javascript_the_search_page_says_so_with_working_links(browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(base_url + "search/", wait_until="load")
+        note = page.locator("article p.digest-nojs")
+        expect(note).to_be_visible()
+        expect(note).to_contain_text("needs JavaScript")
+        assert "](" not in page.locator("article").inner_text()
+        hrefs = [note.locator("a").nth(i).get_attribute("href") for i in range(note.locator("a").count())]
+        assert hrefs == ["../archive/", "../themes/"]
+        shot(page, "search-no-javascript")
+    finally:
+        context.close()
+
+
+# --- axe-core ------------------------------------------------------------------------------------
+
+
+def _axe_source() -> str:
+    """axe-core from npm, installed once into the git-ignored .cache/axe-core/ (via a staging folder)."""
+    if (
+        not AXE_SCRIPT.is_file()
+        or json.loads((AXE_SCRIPT.parent / "package.json").read_text())["version"] != AXE_VERSION
+    ):
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail(
+                f"npm not found: the accessibility test installs axe-core@{AXE_VERSION} from npm", pytrace=False
+            )
+        shutil.rmtree(AXE_PREFIX, ignore_errors=True)
+        AXE_PREFIX.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="axe-core-", dir=AXE_PREFIX.parent))
+        try:
+            command = [npm, "install", "--prefix", str(staging), "--no-audit", "--no-fund", "--loglevel=error"]
+            done = subprocess.run([*command, f"axe-core@{AXE_VERSION}"], capture_output=True, text=True, timeout=300)
+            if done.returncode != 0:
+                pytest.fail(f"npm install axe-core@{AXE_VERSION} failed: {done.stderr.strip()}", pytrace=False)
+            staging.rename(AXE_PREFIX)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("mode", "scheme", "width"), [("light", "light", 1280), ("dark", "dark", 1280), ("phone", "light", 390)]
+)
+def test_axe_finds_no_serious_violation_on_search_results(
+    browser, base_url: str, mode: str, scheme: str, width: int
+) -> None:
+    axe = _axe_source()
+    watch = Watch()
+    context = _open_context(browser, watch, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 844 if width < 500 else 900})
+        _watch_page(page, watch)
+        # A word with more papers than one screen of results, so "Show more papers" is there too.
+        page.goto(f"{base_url}search/?q=language", wait_until="networkidle")
+        expect(page.locator("body")).to_have_attribute(
+            "data-md-color-scheme", "slate" if scheme == "dark" else "default"
+        )
+        results(page)
+        expect(page.locator(".digest-search__more")).to_be_visible()
+        page.add_script_tag(content=axe)
+        # The footer's copyright line is the site-wide palette's (issue 13's other half), not search's.
+        report = page.evaluate(
+            "async () => await axe.run({exclude: [['.md-copyright']]}, {resultTypes: ['violations']})"
+        )
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
+            for v in report["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert bad == [], bad
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "horizontal scroll"
+        shot(page, f"search-results-{mode}", full_page=True)
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+# --- the header override -------------------------------------------------------------------------
+
+
+def test_the_header_override_is_materials_own_but_for_the_search_box() -> None:
+    """templates/overrides/partials/header.html copies Material's header.html; after a Material
+    upgrade this fails until the copy is taken again with the same one change."""
+    import material
+
+    theirs = (Path(material.__file__).parent / "templates" / "partials" / "header.html").read_text(encoding="utf-8")
+    ours = (ROOT / "templates" / "overrides" / "partials" / "header.html").read_text(encoding="utf-8")
+    strip_comments = re.compile(r"\{#-.*?-#\}\n?", re.S)
+    plugin_block = re.compile(r'    \{% if "material/search" in config\.plugins %\}.*?\n    \{% endif %\}\n', re.S)
+    assert plugin_block.search(theirs), "Material's header no longer has the search plugin block"
+    expected = plugin_block.sub('    {% include "partials/search.html" %}\n', strip_comments.sub("", theirs))
+    assert strip_comments.sub("", ours) == expected
