@@ -4,10 +4,13 @@ Two sightings are the same paper when
 
 * their titles agree (after normalisation, or within a small typo) and their abstracts agree
   (equal, within small edits, or one is a truncated / ellipsised prefix of the other); or
+* their normalised titles are equal and their abstracts share most of their text (an abstract
+  revised on arXiv: a sentence replaced, another edited); or
 * their abstracts agree strongly (a retitled version of the same paper);
 
 and never when their titles carry different number or version tokens (``MOOSE-Chem2`` vs
-``MOOSE-Chem3``, ``Part II`` vs ``Part III``), nor when the titles agree but the abstracts don't.
+``MOOSE-Chem3``, ``Part II`` vs ``Part III``), nor when the titles agree but the abstracts don't
+(another abstract, or one that only opens with the same sentence).
 
 Candidates are found by blocking, never all pairs: each distinct (title, abstract) gets a few keys
 (the normalised title, the title with one word left out, the first words of the abstract) and only
@@ -54,6 +57,16 @@ MIN_PREFIX_SAME_TITLE = 20
 MIN_PREFIX_CHARS = 60
 # A retitled paper is recognised by its abstract alone only when the abstract is this long.
 MIN_RETITLE_ABSTRACT_CHARS = 200
+# Under the same title, an abstract revised on arXiv (a sentence replaced, another edited) is the
+# same paper when the two share at least this share of their word trigrams (Dice). Fitted by
+# benchmarks/dedupe_eval.py on the fit half of its corpus (the report half is held out), precision
+# first: twice the highest share of two different papers there (0.22: same title, one abstract
+# opening with the other's first sentence); revisions shared 0.63 or more.
+REVISION_SHARE = 0.45
+# ... and when one is an ellipsised copy, whose opening sentence (which other papers may share) is
+# a larger share of its text: fitted alike (another paper opening alike shared up to 0.30).
+TRUNCATED_REVISION_SHARE = 0.61
+SHINGLE_WORDS = 3
 ABSTRACT_KEY_WORDS = 12
 # Abstracts are compared on at most this many characters (real abstracts are shorter).
 COMPARE_CHARS = 3000
@@ -138,6 +151,32 @@ def _abstracts_agree(a: Item, b: Item, min_chars: int) -> bool:
     return fuzz.ratio(x[:COMPARE_CHARS], y[:COMPARE_CHARS]) >= ABSTRACT_SAME_RATIO
 
 
+def _shingles(words: Sequence[str]) -> set[tuple[str, ...]]:
+    return set(zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))
+
+
+def shared_text(x: str, y: str) -> float:
+    """The share of word trigrams two normalised abstracts have in common (Dice: 0 to 1), on
+    their first COMPARE_CHARS characters."""
+    x_set, y_set = _shingles(x[:COMPARE_CHARS].split()), _shingles(y[:COMPARE_CHARS].split())
+    if not x_set or not y_set:
+        return 0.0
+    return 2 * len(x_set & y_set) / (len(x_set) + len(y_set))
+
+
+def revision_share(a: Item, b: Item) -> float | None:
+    """What the revision rule judges two items with the same title by: the text their abstracts
+    share (shared_text); None when one is too short to vouch for a revision."""
+    if min(len(a.abstract), len(b.abstract)) < MIN_PREFIX_CHARS:
+        return None
+    return shared_text(a.abstract, b.abstract)
+
+
+def _revised(a: Item, b: Item) -> bool:
+    share = revision_share(a, b)
+    return share is not None and share >= (TRUNCATED_REVISION_SHARE if a.cut or b.cut else REVISION_SHARE)
+
+
 def _titles_agree(a: Item, b: Item) -> bool:
     return a.title == b.title or fuzz.ratio(a.title, b.title) >= TITLE_TYPO_RATIO
 
@@ -150,7 +189,11 @@ def same_paper(a: Item, b: Item) -> bool:
         if not a.abstract or not b.abstract:
             return a.title == b.title  # nothing else to go on: only an exact title vouches
         # The same title vouches for a short truncated copy; a title with a typo needs more text.
-        return _abstracts_agree(a, b, MIN_PREFIX_SAME_TITLE if a.title == b.title else MIN_PREFIX_CHARS)
+        if _abstracts_agree(a, b, MIN_PREFIX_SAME_TITLE if a.title == b.title else MIN_PREFIX_CHARS):
+            return True
+        if a.title != b.title:
+            return False
+        return _revised(a, b)  # a revised abstract (arXiv v2) under the same title
     return _abstracts_agree(a, b, MIN_RETITLE_ABSTRACT_CHARS)
 
 
@@ -278,21 +321,31 @@ def paper_id(title: str, salt: str = "") -> str:
     return f"{_slug(title)}-{digest}"
 
 
-def _completeness(entry: Entry) -> tuple[int, int, int]:
-    """How complete an abstract is: not ellipsised, then longer, then later."""
-    abstract, cut = strip_ellipsis(entry.abstract)
-    return (0 if cut else 1, len(abstract), 0)
+def _complete(group_entries: Sequence[Entry]) -> list[bool]:
+    """Which entries carry a complete abstract: not ellipsised, and not the beginning of a
+    longer abstract of the group (a copy cut without an ellipsis)."""
+    texts = [strip_ellipsis(e.abstract) for e in group_entries]
+    norms = [normalize(abstract) for abstract, _ in texts]
+    cut_short = {n: any(len(m) > len(n) and m.startswith(n) for m in norms) for n in set(norms)}
+    return [not cut and not cut_short[n] for (_, cut), n in zip(texts, norms, strict=True)]
+
+
+def shown(group_entries: Sequence[Entry]) -> Entry:
+    """The sighting whose title and abstract a paper shows: the newest with a complete abstract
+    (a revision replaces the earlier text, a truncated copy never does); when every copy was
+    truncated, the longest (the newest of equals)."""
+    if len(group_entries) == 1:
+        return group_entries[0]
+    complete = _complete(group_entries)
+    if any(complete):
+        return [e for e, whole in zip(group_entries, complete, strict=True) if whole][-1]
+    return max(reversed(group_entries), key=lambda e: len(strip_ellipsis(e.abstract)[0]))
 
 
 def merge(group_entries: Sequence[Entry]) -> Paper:
     """One group (sorted by sighting order) -> a paper with a provisional id."""
     first, last = group_entries[0], group_entries[-1]
-    best = max(group_entries, key=_completeness)  # max() keeps the first of equals: earliest
-    # The title that goes with the most complete abstract; the latest when several do.
-    best_title = max(
-        (e for e in group_entries if _completeness(e) == _completeness(best)),
-        key=sighting_order,
-    ).title
+    best = shown(group_entries)
     with_meta = [
         e for e in group_entries
         if e.published or e.upvotes is not None or e.authors_count is not None or e.organization
@@ -300,7 +353,7 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
     latest_meta = with_meta[-1] if with_meta else None
     return Paper(
         id=paper_id(first.title),
-        title=best_title,
+        title=best.title,
         abstract=best.abstract,
         first_seen=first.date,
         last_seen=last.date,
@@ -309,6 +362,7 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
         organization=latest_meta.organization if latest_meta else None,
         upvotes=latest_meta.upvotes if latest_meta else None,
         sightings=tuple(Sighting(e.dump, e.date, e.position, e.line) for e in group_entries),
+        titles=tuple(dict.fromkeys(e.title for e in group_entries)),
     )
 
 

@@ -55,7 +55,11 @@ class Sighting:
 
 @dataclass(frozen=True)
 class Paper:
-    """One distinct paper with every sighting of it, newest metadata, and its themes."""
+    """One distinct paper with every sighting of it, newest metadata, and its themes.
+
+    `title` and `abstract` are the newest complete ones seen (see dedupe.shown); `titles` every
+    distinct title it was seen under, in order of first sighting (just `title` when not given).
+    """
 
     id: str
     title: str
@@ -68,6 +72,11 @@ class Paper:
     upvotes: int | None
     sightings: tuple[Sighting, ...]
     themes: tuple[str, ...] = field(default=())
+    titles: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.titles:
+            object.__setattr__(self, "titles", (self.title,))
 
     @property
     def days_seen(self) -> tuple[dt.date, ...]:

@@ -259,6 +259,7 @@ def _archive_row(p: Paper) -> bytes:
     row = {
         "id": p.id,
         "title": p.title,
+        "titles": list(p.titles),
         "abstract": p.abstract,
         "first_seen": p.first_seen.isoformat(),
         "last_seen": p.last_seen.isoformat(),
@@ -375,7 +376,7 @@ def paper_digest(p: Paper) -> bytes:
     sightings = "\1".join(f"{s.dump}\2{s.date}\2{s.position}\2{s.line}" for s in p.sightings)
     text = (
         f"{p.id}\0{p.title}\0{p.abstract}\0{p.first_seen}\0{p.last_seen}\0{p.published}\0{p.authors_count}\0"
-        f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}"
+        f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}\0{chr(1).join(p.titles)}"
     )
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
@@ -776,6 +777,7 @@ def papers_from_archive(archive: dict[str, object]) -> list[Paper]:
                     for s in row.get("sightings", [])
                 ),
                 themes=tuple(row.get("themes", [])),
+                titles=tuple(row.get("titles", ())),
             )
         )
     return papers
