@@ -30,7 +30,9 @@ different papers
 
 The seed papers are split in two halves by a hash of their title: ``fit`` (thresholds are fitted
 on it) and ``report`` (figures are reported on it); donors of sentences, words and abstracts come
-from the same half, so the halves share no text. Only random.Random(seed) is used.
+from the same half, so the halves share no text. Within a half, half the papers lend their
+abstracts to negatives and the other half their sentences to revisions. Only random.Random(seed)
+is used.
 """
 
 from __future__ import annotations
@@ -131,18 +133,29 @@ def truncated(rng: random.Random, abstract: str) -> str:
     return abstract[: int(len(abstract) * rng.uniform(0.4, 0.9))].rstrip() + "…"
 
 
+def lends_abstract(paper: SeedPaper) -> bool:
+    """Whether the paper lends its abstract to other papers' negatives; the others lend their
+    sentences to revisions. Kept apart, so that no revision borrows a sentence that a negative
+    of the same paper holds too (the two would then rightly look alike)."""
+    return hashlib.blake2b(paper.title.encode()).digest()[1] % 2 == 0
+
+
 class Corpus:
-    """The material of one split: its papers, a pool of their sentences, their vocabularies."""
+    """The material of one split: its papers, the ones that lend abstracts, a pool of the
+    others' sentences, vocabularies."""
 
     def __init__(self, papers: list[SeedPaper]) -> None:
         self.papers = papers
-        self.sentences = sorted({s for p in papers for s in sentences(p.abstract) if 40 <= len(s) <= 400})
+        self.donors = [p for p in papers if lends_abstract(p)]
+        self.sentences = sorted(
+            {s for p in papers if not lends_abstract(p) for s in sentences(p.abstract) if 40 <= len(s) <= 400}
+        )
         self.abstract_words = sorted({w for s in self.sentences for w in s.split() if _WORD.match(w) and w.islower()})
         self.title_words = sorted({w for p in papers for w in p.title.split() if _WORD.match(w)})
 
     def donor(self, rng: random.Random, paper: SeedPaper) -> SeedPaper:
         while True:
-            other = rng.choice(self.papers)
+            other = rng.choice(self.donors)
             if other.title != paper.title and sentences(other.abstract)[0] != sentences(paper.abstract)[0]:
                 return other
 

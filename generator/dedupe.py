@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .models import Entry, Paper, Sighting, newest_first
@@ -62,11 +62,19 @@ MIN_RETITLE_ABSTRACT_CHARS = 200
 # benchmarks/dedupe_eval.py on the fit half of its corpus (the report half is held out), precision
 # first: twice the highest share of two different papers there (0.22: same title, one abstract
 # opening with the other's first sentence); revisions shared 0.63 or more.
-REVISION_SHARE = 0.45
+REVISION_SHARE = 0.44
 # ... and when one is an ellipsised copy, whose opening sentence (which other papers may share) is
 # a larger share of its text: fitted alike (another paper opening alike shared up to 0.30).
 TRUNCATED_REVISION_SHARE = 0.61
 SHINGLE_WORDS = 3
+# ... or when at least half the sentences (and at least two) are kept, equal or within a small
+# edit: one long sentence replaced can be most of the text. Not fitted: this is the issue's
+# definition of a revision (another paper that opens alike keeps one sentence).
+SENTENCE_SAME_RATIO = 80.0
+MIN_KEPT_SENTENCES = 2
+MAX_SENTENCES = 60  # compared per abstract (real ones have under 20): the matching is quadratic
+# Where sentences end: after . ! or ? and white space, before anything but a lower-case letter.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\sa-z])")
 ABSTRACT_KEY_WORDS = 12
 # Abstracts are compared on at most this many characters (real abstracts are shorter).
 COMPARE_CHARS = 3000
@@ -172,9 +180,41 @@ def revision_share(a: Item, b: Item) -> float | None:
     return shared_text(a.abstract, b.abstract)
 
 
+def _kept(reference: Sequence[str], other: Sequence[str]) -> int:
+    unused = list(other)
+    kept = 0
+    for sentence in reference:
+        found = process.extractOne(sentence, unused, scorer=fuzz.ratio, score_cutoff=SENTENCE_SAME_RATIO)
+        if found is not None:
+            kept += 1
+            del unused[found[2]]
+    return kept
+
+
+def kept_sentences(a: Item, b: Item) -> tuple[int, int]:
+    """How many sentences two abstracts have in common (equal or within a small edit, each
+    matched once), out of how many: the sentences of the longer, or the whole sentences of a
+    truncated copy (its last one is cut short, and what followed is unknown)."""
+    x = a.abstract[:COMPARE_CHARS].split("\n", MAX_SENTENCES)[:MAX_SENTENCES]
+    y = b.abstract[:COMPARE_CHARS].split("\n", MAX_SENTENCES)[:MAX_SENTENCES]
+    if a.cut:
+        x = x[:-1]
+    if b.cut:
+        y = y[:-1]
+    kept = min(_kept(x, y), _kept(y, x))  # symmetric, whichever comes first
+    if a.cut or b.cut:
+        return kept, min(len(s) for s, cut in ((x, a.cut), (y, b.cut)) if cut)
+    return kept, max(len(x), len(y))
+
+
 def _revised(a: Item, b: Item) -> bool:
     share = revision_share(a, b)
-    return share is not None and share >= (TRUNCATED_REVISION_SHARE if a.cut or b.cut else REVISION_SHARE)
+    if share is None:
+        return False
+    if share >= (TRUNCATED_REVISION_SHARE if a.cut or b.cut else REVISION_SHARE):
+        return True
+    kept, total = kept_sentences(a, b)
+    return kept >= MIN_KEPT_SENTENCES and 2 * kept >= total
 
 
 def _titles_agree(a: Item, b: Item) -> bool:
@@ -227,11 +267,16 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+def normalize_sentences(text: str) -> str:
+    """`normalize` sentence by sentence: the normalised sentences, one per line."""
+    return "\n".join(filter(None, map(normalize, _SENTENCE_END.split(text))))
+
+
 def item_text(entry: Entry) -> tuple[str, str, bool]:
-    """What makes an entry's item: its normalised title and abstract (an ellipsis stripped), and
-    whether the abstract was cut."""
+    """What makes an entry's item: its normalised title and abstract (an ellipsis stripped; one
+    sentence per line), and whether the abstract was cut."""
     abstract, cut = strip_ellipsis(entry.abstract)
-    return normalize(entry.title), normalize(abstract), cut
+    return normalize(entry.title), normalize_sentences(abstract), cut
 
 
 def sighting_order(entry: Entry) -> tuple[date, str, int]:
