@@ -43,6 +43,7 @@ _QUOTES = str.maketrans(
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^\w]+")
 _ASCII_PUNCT = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+_ASCII_PUNCT_LINES = {**_ASCII_PUNCT, ord("\n"): "\n"}
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _DIGITS = re.compile(r"\d+")
 _ROMAN_LETTERS = set("ivxlcdm")
@@ -73,8 +74,8 @@ SHINGLE_WORDS = 3
 SENTENCE_SAME_RATIO = 80.0
 MIN_KEPT_SENTENCES = 2
 MAX_SENTENCES = 60  # compared per abstract (real ones have under 20): the matching is quadratic
-# Where sentences end: after . ! or ? and white space, before anything but a lower-case letter.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\sa-z])")
+# Where sentences end: . ! or ? and white space, before anything but a lower-case letter.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[^\sa-z])")
 ABSTRACT_KEY_WORDS = 12
 # Abstracts are compared on at most this many characters (real abstracts are shorter).
 COMPARE_CHARS = 3000
@@ -269,7 +270,11 @@ class _UnionFind:
 
 def normalize_sentences(text: str) -> str:
     """`normalize` sentence by sentence: the normalised sentences, one per line."""
-    return "\n".join(filter(None, map(normalize, _SENTENCE_END.split(text))))
+    marked = _SENTENCE_END.sub("\n", text.replace("\n", " "))
+    if marked.isascii() and "&" not in marked:  # most abstracts: the whole text at once
+        lines = marked.lower().translate(_ASCII_PUNCT_LINES).split("\n")
+        return "\n".join(filter(None, (" ".join(line.split()) for line in lines)))
+    return "\n".join(filter(None, map(normalize, marked.split("\n"))))
 
 
 def item_text(entry: Entry) -> tuple[str, str, bool]:
