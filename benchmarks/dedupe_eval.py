@@ -3,14 +3,13 @@
 Usage: python benchmarks/dedupe_eval.py [--per-paper N] [--fit-seed S] [--report-seed S]
 
 The cases come from benchmarks/dedupe_corpus.py, whose seed papers are split into two halves
-that share no text. The two fitted constants of the revision rule (generator/dedupe.py) are
-fitted on the fit half's cases (corpus seed 0), precision first: each is twice the highest share
-(dedupe.revision_share) of a different-papers pair that could merge by it, REVISION_SHARE over
-pairs of complete abstracts, TRUNCATED_REVISION_SHARE over pairs where one is ellipsised (the
-sentence count of the rule is not fitted). The figures are those of the report half (corpus
-seed 1): with the shipped constants, without the revision rule (as before), and with constants
-fitted the other way round (on the report half, reported on the fit half), so that both halves
-are held out once (2-fold).
+that share no text. The revision rule's share, REVISION_SHARE (generator/dedupe.py), is fitted
+on the fit half's cases (corpus seed 0), precision first: twice the highest share
+(dedupe.revision_share) of a different-papers pair that could merge by it (the rule's sentence
+count is not fitted). The figures are those of the report half (corpus seed 1): with the shipped
+constant, without the revision rule (as before), and with the constant fitted the other way
+round (on the report half, reported on the fit half), so that both halves are held out once
+(2-fold).
 
 Each case goes through generator.dedupe.dedupe alone (its two sightings on two days), and all the
 cases of one seed paper together in one run (blocking and chains of merges included: a truncated
@@ -50,9 +49,9 @@ def entries(case: corpus.Case, n: int = 0) -> tuple[Entry, Entry]:
     )
 
 
-# What is fitted here (in generator/dedupe.py): for pairs of complete abstracts, and for pairs
-# where one is an ellipsised copy.
-CONSTANTS = {"REVISION_SHARE": False, "TRUNCATED_REVISION_SHARE": True}
+# What is fitted here (in generator/dedupe.py), and whether it judges pairs where one abstract is
+# an ellipsised copy.
+CONSTANTS = {"REVISION_SHARE": False}
 
 
 @contextmanager

@@ -64,13 +64,11 @@ MIN_RETITLE_ABSTRACT_CHARS = 200
 # first: twice the highest share of two different papers there (0.22: same title, one abstract
 # opening with the other's first sentence); revisions shared 0.63 or more.
 REVISION_SHARE = 0.44
-# ... and when one is an ellipsised copy, whose opening sentence (which other papers may share) is
-# a larger share of its text: fitted alike (another paper opening alike shared up to 0.30).
-TRUNCATED_REVISION_SHARE = 0.61
 SHINGLE_WORDS = 3
 # ... or when at least half the sentences (and at least two) are kept, equal or within a small
-# edit: one long sentence replaced can be most of the text. Not fitted: this is the issue's
-# definition of a revision (another paper that opens alike keeps one sentence).
+# edit: one long sentence replaced can be most of the text. A truncated copy is judged so only,
+# on its whole sentences. Not fitted: this is the definition of a revision (another
+# paper that opens alike keeps one sentence).
 SENTENCE_SAME_RATIO = 80.0
 MIN_KEPT_SENTENCES = 2
 MAX_SENTENCES = 60  # compared per abstract (real ones have under 20): the matching is quadratic
@@ -212,7 +210,9 @@ def _revised(a: Item, b: Item) -> bool:
     share = revision_share(a, b)
     if share is None:
         return False
-    if share >= (TRUNCATED_REVISION_SHARE if a.cut or b.cut else REVISION_SHARE):
+    # A truncated copy may hold little more than its opening sentence, which another paper can
+    # share: it is judged by the whole sentences it kept only.
+    if not (a.cut or b.cut) and share >= REVISION_SHARE:
         return True
     kept, total = kept_sentences(a, b)
     return kept >= MIN_KEPT_SENTENCES and 2 * kept >= total

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from generator.dedupe import ABSTRACT_SAME_RATIO, Item, dedupe, item_text, normalize, same_paper
+from generator.dedupe import ABSTRACT_SAME_RATIO, Item, dedupe, item_text, kept_sentences, normalize, same_paper
 from generator.models import Entry
 from generator.parse import parse_dump
 
@@ -309,3 +309,58 @@ def test_when_every_copy_is_truncated_the_longest_is_shown_the_newest_of_equals(
     assert paper.abstract == long_
     (paper,) = dedupe([_on(10, TITLE, long_), _on(11, TITLE.lower(), long_)])
     assert paper.title == TITLE.lower()
+
+
+SIX = [
+    "Sparse autoencoders decompose the activations of a language model into features that people can read.",
+    "We train them on the residual stream of a mid-sized transformer at every layer.",
+    "Most features respond to a single concept, such as a language, a topic or a syntactic role.",
+    "Ablating a feature changes the model's output in the way its label predicts.",
+    "Features found at one scale reappear, split into finer ones, at larger scales.",
+    "We release the autoencoders, the labels and an interactive browser for every feature.",
+]
+NEW_SENTENCES = [
+    "Our method needs no labelled data and runs on a single graphics card in an afternoon.",
+    "The largest dictionary we train holds a million features and reconstructs the activations almost exactly.",
+]
+SAE_TITLE = "Sparse Autoencoders Find Readable Features in the Residual Stream of Language Models"
+
+
+def test_a_truncated_revision_is_judged_on_its_whole_sentences():
+    # Two of its four whole sentences kept, the fifth cut short: the same paper.
+    cut = " ".join([SIX[0], NEW_SENTENCES[0], SIX[2], NEW_SENTENCES[1], SIX[4][:30]]) + "…"
+    assert _merged((SAE_TITLE, " ".join(SIX)), (SAE_TITLE, cut))
+
+
+def test_a_truncated_copy_sharing_only_its_opening_sentence_is_another_paper():
+    opening = (
+        "Large language models (LLMs) have shown remarkable capabilities across a wide range of natural "
+        "language processing tasks, from question answering and summarisation to code generation and reasoning."
+    )
+    paper = opening + " We study how they handle negation in instructions. They often ignore it."
+    other = opening + " In this work we propose a retrieval method for long documents th…"
+    assert not _merged((SAE_TITLE, paper), (SAE_TITLE, other))
+
+
+def test_a_sibling_with_one_title_word_changed_and_most_of_the_abstract_is_another_paper():
+    """A revision is recognised under the same title only: a title with one word changed and an
+    abstract that kept most sentences is a sibling paper (precision first)."""
+    revised = " ".join([SIX[0], NEW_SENTENCES[0], *SIX[2:5], NEW_SENTENCES[1]])
+    assert _merged((SAE_TITLE, " ".join(SIX)), (SAE_TITLE, revised))
+    sibling = SAE_TITLE.replace("Readable", "Causal")
+    assert not _merged((SAE_TITLE, " ".join(SIX)), (sibling, revised))
+
+
+def test_kept_sentences_does_not_depend_on_which_abstract_comes_first():
+    # Matched greedily, the first abstract's sentences would find one partner, the second's two.
+    first = (
+        "We train the model on all ten benchmarks and report accuracy. "
+        "We tune the model on all ten benchmarks and report the error."
+    )
+    second = (
+        "We train a model on all the ten benchmarks and we report its accuracy. "
+        "We train the model on all ten benchmarks and report the accuracy."
+    )
+    a, b = (Item(i, *item_text(entry(abstract=text))) for i, text in enumerate((first, second)))
+    assert kept_sentences(a, b) == kept_sentences(b, a)
+    assert same_paper(a, b) == same_paper(b, a)
