@@ -14,7 +14,7 @@ from generator import dedupe, incremental
 from generator.cli import Project
 from generator.files import code_fingerprint, read_dumps
 from generator.models import DumpFile
-from generator.pipeline import ARCHIVE_PATH, BuildCache, BuildResult, BuildState, build, extend
+from generator.pipeline import ARCHIVE_PATH, BuildCache, BuildResult, BuildState, build, extend, papers_from_archive
 
 from .conftest import DUMPS, benchmark_module, make_project
 
@@ -360,3 +360,6 @@ def test_a_revised_paper_seen_on_a_later_day_extends_to_the_cold_result(site):
     row = rows[ids[earlier[4].title]]
     assert (row["title"], row["abstract"]) == recased
     assert row["titles"] == [earlier[4].title, recased[0]]
+    # Commands that read the last build read the titles back.
+    read_back = {p.id: p.titles for p in papers_from_archive(json.loads(cold.files[ARCHIVE_PATH]))}
+    assert read_back == {p.id: p.titles for p in cold.papers}
