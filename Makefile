@@ -29,7 +29,7 @@ test: $(VENV)/.test-installed
 
 ## serve: live preview at http://127.0.0.1:8000, regenerating when a dump changes
 serve: $(VENV)/.site-installed
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dirty
 
 ## golden: regenerate tests/golden/ after an intended change to the pages
 golden: $(VENV)/.test-installed

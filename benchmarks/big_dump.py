@@ -118,7 +118,7 @@ def _child(stage: str, project: Path) -> None:
     else:
         result, _report = run_build(Project(project / "mkdocs.yml"), project / "dumps", project / "docs", strict=False)
         laps = dict(result.timings)
-        count = len(result.papers)
+        count = result.papers
         laps["write"] = time.perf_counter() - start - sum(laps.values())
     elapsed = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

@@ -14,7 +14,11 @@ subprocess so that peak RSS is that process's own (os.wait4 rusage):
   no hook), capped by --plain-timeout; our build time is printed as a ratio of it;
 * the built site: pages, size, largest HTML page, and what search costs a reader;
 * one more day added: generator time and the files it rewrote (checked against content hashes),
-  then `mkdocs build` again (only the new day's year is re-indexed for search).
+  then `mkdocs build` again (only the new day's year is re-indexed for search);
+* the next day's publish: `digest site` with the last site/ and caches in place (MkDocs --dirty
+  over a copy of site/: only the pages that changed are built);
+* the preview: `mkdocs serve --dirty` (as `make serve`), seconds from saving a new dump to its
+  day page being served, and how many builds the save set off.
 
 It prints PASS/FAIL per target and ends with one JSON line (the last size's figures).
 """
@@ -30,12 +34,14 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import struct
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -49,6 +55,8 @@ KB = 1024
 TARGETS = {  # at 5 years, 2 cores
     "generator_s": 60.0,
     "incremental_s": 3.0,
+    "publish_s": 15.0,
+    "preview_s": 10.0,
     "mkdocs_s": 90.0,
     "peak_rss_mb": 1536.0,
     "site_mb": 500.0,
@@ -59,12 +67,16 @@ TARGETS = {  # at 5 years, 2 cores
 }
 
 
+EXTRA_DAYS = 3
+
+
 # --------------------------------------------------------------------------------------------
 # The project copy
 
 
 def prepare(work: Path, years: float, seed: int) -> None:
-    """A copy of the site set-up in `work` with the synthetic dumps; one extra day kept aside."""
+    """A copy of the site set-up in `work` with the synthetic dumps; EXTRA_DAYS later days kept
+    aside (the next day's generator and mkdocs build, the next day's publish, the preview)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import synth
 
@@ -92,11 +104,11 @@ def prepare(work: Path, years: float, seed: int) -> None:
     dumps, extra = work / "dumps", work / "extra"
     dumps.mkdir()
     extra.mkdir()
-    files = list(synth.generate(synth.days_for(years) + 1, seed))
-    for name, data in files[:-1]:
+    files = list(synth.generate(synth.days_for(years) + EXTRA_DAYS, seed))
+    for name, data in files[:-EXTRA_DAYS]:
         (dumps / name).write_bytes(data)
-    name, data = files[-1]
-    (extra / name).write_bytes(data)
+    for name, data in files[-EXTRA_DAYS:]:
+        (extra / name).write_bytes(data)
 
 
 def write_plain_project(work: Path) -> Path:
@@ -625,7 +637,8 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
 
     # One more day.
     before = tree_hashes(work / "docs")
-    extra = next((work / "extra").iterdir())
+    extras = sorted((work / "extra").iterdir())
+    extra = extras[0]
     shutil.copy(extra, work / "dumps" / extra.name)
     inc = run_generator(work)
     after = tree_hashes(work / "docs")
@@ -648,6 +661,18 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"mkdocs build (next day) failed ({mk2['code']}):\n{mk2['stderr'][-3000:]}")
     log(f"mkdocs build with the new day: {mk2['seconds']:.1f}s, peak RSS {mk2['rss_mb']:.0f} MB")
 
+    publish = next_day_publish(work, extras[1])
+    log(
+        f"next-day publish (digest site, +{extras[1].name}): {publish['seconds']:.1f}s, {publish['path']}; "
+        f"{publish['pages']}"
+    )
+    preview = preview_latency(work, extras[2])
+    log(
+        f"preview (mkdocs serve --dirty, +{extras[2].name}): first build {preview['first_s']:.1f}s; "
+        f"the new day served {preview['latency_s']:.1f}s after its dump was saved; "
+        f"builds after the save: {preview['builds_after']}"
+    )
+
     ratio = mk["seconds"] / plain_s if plain_s else None
     figures = {
         "years": years,
@@ -667,6 +692,10 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         "mkdocs_rss_mb": round(mk["rss_mb"]),
         "incremental_mkdocs_s": round(mk2["seconds"], 1),
         "incremental_mkdocs_rss_mb": round(mk2["rss_mb"]),
+        "publish_s": round(publish["seconds"], 1),
+        "publish_path": publish["path"],
+        "preview_s": round(preview["latency_s"], 1),
+        "preview_builds": preview["builds_after"],
         "plain_mkdocs_s": round(plain_s, 1) if plain_s else None,
         "plain_capped": plain_capped,
         "ratio": round(ratio, 3) if ratio else None,
@@ -683,6 +712,66 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
     }
     print_report(figures)
     return figures
+
+
+def next_day_publish(work: Path, day: Path) -> dict[str, Any]:
+    """`digest site` (what `make site` and the deploy workflow run) after one more dump, with the
+    last site/ and caches in place: generator, MkDocs (--dirty when exact) and search."""
+    shutil.copy(day, work / "dumps" / day.name)
+    command = [PYTHON, "-m", "generator", "site", "--dumps", str(work / "dumps"), "--site", str(work / "site")]
+    command += ["--config", str(work / "mkdocs.yml")]
+    done = run_child(command, cwd=work)
+    if done["code"] != 0:
+        raise SystemExit(f"digest site failed ({done['code']}):\n{done['stderr'][-3000:]}")
+    said = done["stderr"]
+    path = "dirty (only changed pages)" if "building again only the pages" in said else "full"
+    pages = re.search(r"--dirty: (\d+ of \d+ pages built again)", said)
+    return {"seconds": done["seconds"], "path": path, "pages": pages.group(1) if pages else ""}
+
+
+def preview_latency(work: Path, day: Path, timeout_s: float = 900.0) -> dict[str, Any]:
+    """`mkdocs serve --dirty` (as `make serve`): seconds from saving a new dump to its day page
+    being served, and how many builds the save set off (one is right)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, DIGEST_DUMPS=str(work / "dumps"), NO_MKDOCS_2_WARNING="1")
+    command = [PYTHON, "-m", "mkdocs", "serve", "--dirty", "-f", str(work / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout or ()), daemon=True).start()
+
+    def wait(test: Any) -> float:
+        start = time.perf_counter()
+        while not test():
+            if server.poll() is not None or time.perf_counter() - start > timeout_s:
+                raise SystemExit("mkdocs serve failed:\n" + "".join(lines[-40:]))
+            time.sleep(0.1)
+        return time.perf_counter() - start
+
+    try:
+        first = wait(lambda: any("Serving on" in line for line in lines))
+        [url] = [line.split("Serving on ", 1)[1].strip() for line in lines if "Serving on" in line]
+        builds = sum("Building documentation" in line for line in lines)
+        page = f"{url}days/{day.stem[:10]}/"
+
+        def served() -> bool:
+            try:
+                with urllib.request.urlopen(page, timeout=5) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        shutil.copy(day, work / "dumps" / day.name)
+        latency = wait(served)
+        time.sleep(8)  # long enough for a second build to start, if the save set one off
+        builds_after = sum("Building documentation" in line for line in lines) - builds
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return {"first_s": first, "latency_s": latency, "builds_after": builds_after}
 
 
 def print_report(f: dict[str, Any]) -> None:
@@ -712,6 +801,8 @@ def print_report(f: dict[str, Any]) -> None:
             f"{f['mkdocs_s']} s, peak RSS {f['mkdocs_rss_mb']} MB; with the next day "
             f"{f['incremental_mkdocs_s']} s, peak RSS {f['incremental_mkdocs_rss_mb']} MB",
         ),
+        ("next-day publish (digest site)", f"{f['publish_s']} s, {f['publish_path']}"),
+        ("preview: dump saved -> day served", f"{f['preview_s']} s, {f['preview_builds']} build(s) set off"),
         ("plain Material build", plain_text),
         ("ours / plain", ratio_text),
         ("pages / site size", f"{f['pages']} HTML pages, {f['site_mb']} MB"),
@@ -732,6 +823,11 @@ def print_report(f: dict[str, Any]) -> None:
         ("generator full run <= 60 s", f["generator_s"] <= TARGETS["generator_s"]),
         ("incremental day <= 3 s", f["incremental_s"] <= TARGETS["incremental_s"]),
         ("incremental writes only changed files", f["incremental_only_changed"]),
+        ("next-day publish <= 15 s", f["publish_s"] <= TARGETS["publish_s"]),
+        (
+            "preview of a new dump <= 10 s, one build",
+            f["preview_s"] <= TARGETS["preview_s"] and f["preview_builds"] == 1,
+        ),
         ("mkdocs build <= 90 s", f["mkdocs_s"] <= TARGETS["mkdocs_s"]),
         ("peak RSS <= 1.5 GB", f["peak_rss_mb"] <= TARGETS["peak_rss_mb"]),
         ("site/ <= 500 MB", f["site_mb"] <= TARGETS["site_mb"]),

@@ -23,7 +23,8 @@ from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
-from .pipeline import Progress, build, extend, parse_all, state_key
+from .pipeline import Progress, build, extend, parse_all
+from .state import state_key
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -206,7 +207,7 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import Progress as RichProgress
 
     # Refreshed here rather than by rich's thread: with a thread running, the build cannot fork
-    # its workers (pipeline._can_fork) and would use one core.
+    # its workers (processes.can_fork) and would use one core.
     with RichProgress(transient=True, auto_refresh=False) as bar:
         tasks: dict[str, Any] = {}
         shown = 0.0
@@ -342,7 +343,7 @@ def themes_group() -> None:
 
 
 def _archive_papers(out_dir: Path) -> list[Paper]:
-    from .pipeline import papers_from_archive
+    from .archive import papers_from_archive
 
     return papers_from_archive(files.read_archive(out_dir))
 
@@ -404,10 +405,18 @@ def themes_suggest(out_dir: Path, config_file: Path, max_themes: int) -> None:
     help="Where the built site goes.",
 )
 def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
-    """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in."""
+    """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in.
+
+    The staging folder starts as a copy of the last site/ (its search bundles aside, which are
+    rebuilt from their own cache), and MkDocs runs with --dirty: only the pages whose Markdown
+    the generator rewrote are built again. The hook builds every page instead whenever the
+    copy is not exactly what the last build left or anything else a page shows changed (see
+    mkdocs_hook._choose_dirty_or_full); either way the result is a full build's, byte for byte."""
     with _errors_to_exit():
         staging = site_dir.with_name(f".{site_dir.name}.staging")
-        env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir))
+        if site_dir.is_dir():
+            files.copy_site(site_dir, staging)
+        env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir), DIGEST_PUBLISHED_SITE=str(site_dir.resolve()))
         env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
         command = [
             sys.executable,
@@ -415,6 +424,7 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
             "mkdocs",
             "build",
             "--strict",
+            "--dirty",
             "--config-file",
             str(config_file),
             "--site-dir",

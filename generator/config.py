@@ -22,7 +22,7 @@ class SiteConfig:
     site_url: str = "https://example.org/"
     site_description: str = "Daily papers, deduplicated and grouped by theme."
     language: str = "en"
-    feed_items: int = 200  # items in each feed, newest first
+    feed_items: int = 200  # a feed holds its newest whole days: at least this many papers when it has them
     home_days: int = 7  # how many recent days the home page lists
     repo_url: str | None = None
 

@@ -1,19 +1,30 @@
 """Feeds: papers -> RSS 2.0, Atom and JSON Feed 1.1 bytes, one set per site and per theme, plus OPML.
 
 Pure: papers, themes and site settings in, `{path relative to docs/: bytes}` out. Nothing here reads
-the clock, so the same input gives the same bytes on every build:
+the clock, so the same input gives the same bytes on every build. What a reader gets:
 
-- An item is a paper on the day it was first seen: its date is `first_seen` at 00:00 UTC and its
-  link is the paper's anchor on that day's page.
-- An item's id (RSS guid, Atom id, JSON Feed id) is `{site_url}papers/{paper id}`, with
-  isPermaLink="false" in RSS: it depends only on the paper id, so it never changes between builds
-  and a reader never shows a paper twice.
-- The channel's lastBuildDate / updated is `last_build`, the date of the latest dump.
+- **Whole days, newest first.** A feed holds the papers of its newest days: days are added, newest
+  first, until the feed holds at least `feed_items` papers, and a day is never cut (a 250-paper day
+  is all in the feed whatever the cap). Within a day, items keep the listing's order: the dump's
+  order of the day (its dumps by number, then the position in the dump).
+- **An item's time** is noon UTC of the day the paper was first seen, minus one second per paper
+  before it in that day's listing: the date holds from UTC-11 to UTC+11 for the first 3,600
+  papers of a day, sorting by date keeps the listing's order, and every feed gives a paper the
+  same time. (Past 43,199 papers in a day the offset stops growing, so the date holds in UTC.)
+- **A GUID belongs to one feed**: `{feed URL}#{paper id}` (RSS guid with isPermaLink="false",
+  Atom id, JSON Feed id), so a reader that keys items by GUID across feeds keeps each feed whole,
+  and a paper comes once per feed subscribed to. The item link is the paper's permalink, its
+  anchor on the page of the day it was first seen.
+- **A feed changes only when its items change**: its lastBuildDate / updated is its newest item's
+  time (a feed with no items: noon UTC of the archive's first day), never the build's.
+- **Titles are text**: Atom titles and subtitles carry type="text"; RSS titles are the literal
+  title escaped once for XML (measured with feedparser and newsboat: see tests/test_newsreader.py).
 - No papers at all -> no files, so an empty feed never replaces a good one. When there are papers,
   every theme passed in gets its feeds even if it has no papers yet (valid, empty feeds), so the
   links on subscribe pages and in the OPML never point at a missing file.
-- The OPML lists each stream once, as its RSS feed (the site feed, then one per theme): importing
-  the Atom and JSON twins too would subscribe a reader to every stream two or three times.
+- The OPML bundles one feed per theme (RSS), and nothing else: importing it gives each paper once
+  per theme it is in. The site feed (every paper once) is for readers who want one list; adding it
+  to the bundle would show every paper at least twice. With no themes, the OPML holds the site feed.
 
 Every string from a dump is text: titles are escaped by the XML serialiser, and the HTML summary is
 built from escaped text and fixed markup only, so nothing from a dump can become an element.
@@ -26,8 +37,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from feedgen.entry import FeedEntry
@@ -47,12 +59,18 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
 JSON_TYPE = "application/feed+json"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+# The last offset a day's item gets: one second before noon, 43,199 s earlier, is still that day.
+MAX_OFFSET = 43_199
 
 # Theme ids become file names; the theme config enforces the same rule.
 _THEME_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Characters XML 1.0 cannot carry at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F).
 _XML_INVALID_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
+# A day's second and later dumps: YYYY-MM-DD-2.txt, ...
+_DUMP_NUMBER_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-(\d+)\.")
 
 
 def theme_rss_path(theme_id: str) -> str:
@@ -80,23 +98,18 @@ def feed_links(themes: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return links
 
 
-def render_feeds(
-    papers: Sequence[Paper],
-    themes: Sequence[tuple[str, str]],
-    site: SiteConfig,
-    last_build: date,
-) -> dict[str, bytes]:
+def render_feeds(papers: Sequence[Paper], themes: Sequence[tuple[str, str]], site: SiteConfig) -> dict[str, bytes]:
     """Papers -> `{path relative to docs/: bytes}` for every feed and the OPML file.
 
-    `themes` is (id, name) pairs in display order; `last_build` is the latest dump's date and
-    becomes every channel's lastBuildDate/updated. Each feed holds the newest `site.feed_items`
-    papers, newest first_seen first, then by id. No papers -> `{}`.
+    `themes` is (id, name) pairs in display order. Each feed holds its newest whole days, at
+    least `site.feed_items` papers when it has that many, in the listing's order (see the module
+    docstring). No papers -> `{}`.
     Raises ValueError for two papers with one id or a theme id that is not a safe file name.
     """
     _check_unique_ids(papers)
     by_id = {paper.id: paper for paper in papers}
     ordered = sorted((Brief.of(paper) for paper in papers), key=newest_first)
-    return render_feeds_of(ordered, lambda briefs: [by_id[b.id] for b in briefs], themes, site, last_build)
+    return render_feeds_of(ordered, lambda briefs: [by_id[b.id] for b in briefs], themes, site)
 
 
 def render_feeds_of(
@@ -104,53 +117,95 @@ def render_feeds_of(
     full: Callable[[Sequence[Brief]], list[Paper]],
     themes: Sequence[tuple[str, str]],
     site: SiteConfig,
-    last_build: date,
 ) -> dict[str, bytes]:
     """`render_feeds` for a build: `briefs` of every paper, newest first, then by id (their ids
-    are unique), and `full`, which gives the papers in full (only those the feeds show)."""
+    are unique), and `full`, which gives the papers in full (only those the feeds show, and the
+    other papers first seen on their days, whose places in the listing set the items' times)."""
     if not briefs:
         return {}
     theme_list = _checked_themes(themes)
     names = {theme_id: _text(name) for theme_id, name in theme_list}
     site_name = _text(site.site_name)
-    built = _midnight_utc(last_build)
-    # The newest feed_items papers of each theme, in one pass (stopping once every theme is full).
-    by_theme: dict[str, list[Brief]] = {theme_id: [] for theme_id, _ in theme_list}
-    open_themes = len(by_theme)
-    for brief in briefs:
-        if not open_themes:
-            break
-        for theme_id in brief.themes:
-            members = by_theme.get(theme_id)
-            if members is not None and len(members) < site.feed_items:
-                members.append(brief)
-                if len(members) == site.feed_items:
-                    open_themes -= 1
-    newest = list(briefs[: site.feed_items])
-    shown = {paper.id: paper for paper in full(newest + [b for ms in by_theme.values() for b in ms])}
-    entries = _EntryCache(site, names)
+    newest, by_theme = select_days(briefs, [theme_id for theme_id, _ in theme_list], site.feed_items)
+    days = {brief.first_seen for brief in newest} | {b.first_seen for ms in by_theme.values() for b in ms}
+    shown = {paper.id: paper for paper in full([b for b in briefs if b.first_seen in days])}
+    moments = item_times(shown.values())
+    never = _noon(briefs[-1].first_seen)  # the updated time of a feed with no items: it never moves
+    entries = _EntryCache(site, names, moments)
 
-    def papers(members: list[Brief]) -> list[Paper]:
-        return [shown[brief.id] for brief in members]
+    def items(members: list[Brief]) -> list[Paper]:  # newest day first, then the listing's order
+        return sorted(
+            (shown[brief.id] for brief in members), key=lambda p: (-p.first_seen.toordinal(), listing_place(p))
+        )
 
     out: dict[str, bytes] = {}
     description = _text(site.site_description).strip() or site_name  # RSS needs a description
     main = _Channel(site_name, description, site.site_url)
-    out[RSS_PATH] = _rss(main, site, _url(site, RSS_PATH), built, entries.get_all(papers(newest)))
-    out[ATOM_PATH] = _atom(main, site, _url(site, ATOM_PATH), built, entries.get_all(papers(newest)))
-    out[JSON_PATH] = _json_feed(main, site, papers(newest), names)
+    main_items = items(newest)
+    out[RSS_PATH] = _rss(main, site, RSS_PATH, entries.get_all(main_items), never)
+    out[ATOM_PATH] = _atom(main, site, ATOM_PATH, entries.get_all(main_items), never)
+    out[JSON_PATH] = _json_feed(main, site, main_items, names, moments)
     for theme_id, name in theme_list:
         channel = _Channel(f"{site_name} — {name}", f"{name}: {description}", site.site_url)
-        items = entries.get_all(papers(by_theme[theme_id]))
-        out[theme_rss_path(theme_id)] = _rss(channel, site, _url(site, theme_rss_path(theme_id)), built, items)
-        out[theme_atom_path(theme_id)] = _atom(channel, site, _url(site, theme_atom_path(theme_id)), built, items)
-    out[OPML_PATH] = _opml(site, theme_list, built)
+        members = entries.get_all(items(by_theme[theme_id]))
+        out[theme_rss_path(theme_id)] = _rss(channel, site, theme_rss_path(theme_id), members, never)
+        out[theme_atom_path(theme_id)] = _atom(channel, site, theme_atom_path(theme_id), members, never)
+    out[OPML_PATH] = _opml(site, theme_list)
     return out
 
 
-def paper_guid(site: SiteConfig, paper_id: str) -> str:
-    """The item id of a paper in every feed: built from the site URL and the paper id only."""
-    return f"{site.site_url}papers/{quote(paper_id, safe='')}"
+def select_days(
+    briefs: Iterable[Brief], theme_ids: Sequence[str], at_least: int
+) -> tuple[list[Brief], dict[str, list[Brief]]]:
+    """The papers of the site feed and of each theme's feeds, from `briefs` newest first: whole
+    days, newest first, until a feed holds at least `at_least` papers (or every paper it has)."""
+    newest: list[Brief] = []
+    by_theme: dict[str, list[Brief]] = {theme_id: [] for theme_id in theme_ids}
+    site_open, open_themes = True, set(theme_ids)
+    for brief in briefs:
+        if not site_open and not open_themes:
+            break
+        if site_open:
+            site_open = _take(newest, brief, at_least)
+        for theme_id in brief.themes:
+            if theme_id in open_themes and not _take(by_theme[theme_id], brief, at_least):
+                open_themes.discard(theme_id)
+    return newest, by_theme
+
+
+def _take(members: list[Brief], brief: Brief, at_least: int) -> bool:
+    """Add `brief` to a feed's papers, unless the feed is full: it holds `at_least` papers and
+    `brief` starts an older day. False when it is full (it stays full: `brief`s come newest first)."""
+    if len(members) >= at_least and members[-1].first_seen != brief.first_seen:
+        return False
+    members.append(brief)
+    return True
+
+
+def item_times(papers: Iterable[Paper]) -> dict[str, datetime]:
+    """Paper id -> its items' time in every feed: noon UTC of the day it was first seen, minus
+    one second per paper first seen before it in that day's listing (at most `MAX_OFFSET`).
+    `papers` must hold every paper first seen on each of their days."""
+    by_day: dict[date, list[Paper]] = {}
+    for paper in papers:
+        by_day.setdefault(paper.first_seen, []).append(paper)
+    moments = {}
+    for day, members in by_day.items():
+        noon = _noon(day)
+        for rank, paper in enumerate(sorted(members, key=listing_place)):
+            moments[paper.id] = noon - timedelta(seconds=min(rank, MAX_OFFSET))
+    return moments
+
+
+def listing_place(paper: Paper) -> tuple[int, int, str]:
+    """Where a paper stands in the listing of the day it was first seen: its first sighting that
+    day, as (number of the day's dump, position in it), then its id for ties."""
+    return min((_dump_number(s.dump), s.position, paper.id) for s in paper.sightings if s.date == paper.first_seen)
+
+
+def item_guid(site: SiteConfig, feed_path: str, paper_id: str) -> str:
+    """A paper's item id in one feed: the feed's URL and the paper id, so no two feeds share one."""
+    return f"{_url(site, feed_path)}#{quote(paper_id, safe='')}"
 
 
 def paper_link(site: SiteConfig, paper: Paper) -> str:
@@ -187,41 +242,59 @@ class _Channel:
 
 
 class _EntryCache:
-    """One feedgen entry per paper, shared by every feed the paper is in."""
+    """One feedgen entry per paper, shared by every feed the paper is in; each feed sets the
+    entries' GUIDs to its own before it is serialised (see `_feed`)."""
 
-    def __init__(self, site: SiteConfig, names: dict[str, str]) -> None:
+    def __init__(self, site: SiteConfig, names: dict[str, str], moments: dict[str, datetime]) -> None:
         self._site = site
         self._names = names
-        self._entries: dict[str, FeedEntry] = {}
+        self._moments = moments
+        self._entries: dict[str, tuple[str, FeedEntry]] = {}
 
-    def get_all(self, papers: Iterable[Paper]) -> list[FeedEntry]:
+    def get_all(self, papers: Iterable[Paper]) -> list[tuple[str, FeedEntry]]:
         return [self._get(p) for p in papers]
 
-    def _get(self, paper: Paper) -> FeedEntry:
-        entry = self._entries.get(paper.id)
-        if entry is None:
-            entry = self._entries[paper.id] = _entry(paper, self._site, self._names)
-        return entry
+    def _get(self, paper: Paper) -> tuple[str, FeedEntry]:
+        found = self._entries.get(paper.id)
+        if found is None:
+            entry = _entry(paper, self._site, self._names, self._moments[paper.id])
+            found = self._entries[paper.id] = (paper.id, entry)
+        return found
 
 
-def _entry(paper: Paper, site: SiteConfig, names: dict[str, str]) -> FeedEntry:
-    seen = _midnight_utc(paper.first_seen)
+def _entry(paper: Paper, site: SiteConfig, names: dict[str, str], moment: datetime) -> FeedEntry:
     entry = FeedEntry()
-    entry.guid(paper_guid(site, paper.id), permalink=False)
     entry.title(_title(paper))
     entry.link(href=paper_link(site, paper), rel="alternate", type="text/html")
     entry.summary(summary_html(paper), type="html")  # also the RSS description
-    entry.published(seen)  # also the RSS pubDate
-    entry.updated(seen)  # replaces feedgen's default, the clock
+    entry.published(moment)  # also the RSS pubDate
+    entry.updated(moment)  # replaces feedgen's default, the clock
     for theme_id in paper.themes:
         entry.category(term=theme_id, label=names.get(theme_id, theme_id))
     return entry
 
 
+class _TextTitles(FeedGenerator):
+    """feedgen, with type="text" on every Atom title and subtitle: a title is never read as HTML."""
+
+    def _create_atom(self, extensions: bool = True) -> Any:
+        feed, doc = super()._create_atom(extensions=extensions)
+        # feedgen makes its elements in no namespace, under a default xmlns: either name is matched.
+        for element in feed.iter("title", "subtitle", f"{{{ATOM_NS}}}title", f"{{{ATOM_NS}}}subtitle"):
+            element.set("type", "text")
+        return feed, doc
+
+
 def _feed(
-    channel: _Channel, site: SiteConfig, self_url: str, self_type: str, built: datetime, entries: list[FeedEntry]
+    channel: _Channel,
+    site: SiteConfig,
+    path: str,
+    self_type: str,
+    entries: list[tuple[str, FeedEntry]],
+    never: datetime,
 ) -> FeedGenerator:
-    fg = FeedGenerator()
+    self_url = _url(site, path)
+    fg = _TextTitles()
     fg.id(self_url)
     fg.title(channel.title)
     fg.description(channel.description)
@@ -230,30 +303,42 @@ def _feed(
     fg.generator(GENERATOR)
     fg.link(href=self_url, rel="self", type=self_type)
     fg.link(href=channel.home, rel="alternate", type="text/html")  # feedgen's RSS <link> is the last link
-    fg.updated(built)  # replaces feedgen's default, the clock (Atom updated and RSS lastBuildDate)
-    for entry in entries:
+    # The newest item's time, not the build's: a feed whose items did not change stays the same.
+    fg.updated(entries[0][1].updated() if entries else never)  # Atom updated and RSS lastBuildDate
+    for paper_id, entry in entries:
+        entry.guid(item_guid(site, path, paper_id), permalink=False)  # this feed's own
         fg.add_entry(entry, order="append")  # the default prepends, which would reverse the feed
     return fg
 
 
-def _rss(channel: _Channel, site: SiteConfig, self_url: str, built: datetime, entries: list[FeedEntry]) -> bytes:
-    return bytes(_feed(channel, site, self_url, RSS_TYPE, built, entries).rss_str(pretty=True))
+def _rss(
+    channel: _Channel, site: SiteConfig, path: str, entries: list[tuple[str, FeedEntry]], never: datetime
+) -> bytes:
+    return bytes(_feed(channel, site, path, RSS_TYPE, entries, never).rss_str(pretty=True))
 
 
-def _atom(channel: _Channel, site: SiteConfig, self_url: str, built: datetime, entries: list[FeedEntry]) -> bytes:
-    return bytes(_feed(channel, site, self_url, ATOM_TYPE, built, entries).atom_str(pretty=True))
+def _atom(
+    channel: _Channel, site: SiteConfig, path: str, entries: list[tuple[str, FeedEntry]], never: datetime
+) -> bytes:
+    return bytes(_feed(channel, site, path, ATOM_TYPE, entries, never).atom_str(pretty=True))
 
 
-def _json_feed(channel: _Channel, site: SiteConfig, papers: Sequence[Paper], names: dict[str, str]) -> bytes:
+def _json_feed(
+    channel: _Channel,
+    site: SiteConfig,
+    papers: Sequence[Paper],
+    names: dict[str, str],
+    moments: dict[str, datetime],
+) -> bytes:
     items = []
     for paper in papers:
         item: dict[str, object] = {
-            "id": paper_guid(site, paper.id),
+            "id": item_guid(site, JSON_PATH, paper.id),
             "url": paper_link(site, paper),
             "title": _title(paper),
             "content_html": summary_html(paper),
             "content_text": _text(paper.abstract).strip(),
-            "date_published": _midnight_utc(paper.first_seen).isoformat(),
+            "date_published": moments[paper.id].isoformat(),
         }
         if paper.themes:
             item["tags"] = [names.get(t, t) for t in paper.themes]
@@ -271,20 +356,18 @@ def _json_feed(channel: _Channel, site: SiteConfig, papers: Sequence[Paper], nam
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _opml(site: SiteConfig, themes: Sequence[tuple[str, str]], built: datetime) -> bytes:
+def _opml(site: SiteConfig, themes: Sequence[tuple[str, str]]) -> bytes:
+    """One RSS feed per theme (the site feed when there is no theme); no date, so the file
+    changes only when the themes do."""
     site_name = _text(site.site_name)
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
-    ET.SubElement(head, "title").text = f"{site_name} feeds"
-    ET.SubElement(head, "dateCreated").text = _rfc822(built)
-    ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    ET.SubElement(head, "title").text = f"{site_name}: one feed per theme"
     body = ET.SubElement(root, "body")
-    _outline(body, site_name, _url(site, RSS_PATH), site.site_url)
-    if themes:
-        folder = ET.SubElement(body, "outline", text="Themes", title="Themes")
-        for theme_id, name in themes:
-            title = f"{site_name} — {_text(name)}"
-            _outline(folder, title, _url(site, theme_rss_path(theme_id)), site.site_url)
+    if not themes:
+        _outline(body, site_name, _url(site, RSS_PATH), site.site_url)
+    for theme_id, name in themes:
+        _outline(body, f"{site_name} — {_text(name)}", _url(site, theme_rss_path(theme_id)), site.site_url)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -314,6 +397,12 @@ def _check_unique_ids(papers: Sequence[Paper]) -> None:
         seen.add(paper.id)
 
 
+def _dump_number(name: str) -> int:
+    """1 for a day's first dump (YYYY-MM-DD.txt), N for YYYY-MM-DD-N.txt."""
+    found = _DUMP_NUMBER_RE.match(name)
+    return int(found.group(1)) if found else 1
+
+
 def _title(paper: Paper) -> str:
     """The paper's title, or its id when nothing printable is left (feeds need a title)."""
     title = _text(paper.title)
@@ -329,14 +418,5 @@ def _url(site: SiteConfig, path: str) -> str:
     return site.site_url + path
 
 
-def _midnight_utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _rfc822(moment: datetime) -> str:
-    """RFC 822 date in English whatever the locale (OPML dateCreated)."""
-    return f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year} 00:00:00 GMT"
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

@@ -6,7 +6,6 @@ Every other module works on strings and bytes; this one is the only place that t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import functools
@@ -24,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .archive import ARCHIVE_FILES
 from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Problem
 from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
-from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, in_background, no_gc_pauses
-
-ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
+from .processes import in_background
+from .state import BuildCache, BuildState, read_cache, read_state, write_cache, write_state, write_written
 
 MANIFEST = ".digest-manifest.json"
 LOCK = ".digest.lock"
@@ -375,6 +374,90 @@ def read_stamp(path: Path, out_dir: Path, stamp: str) -> dict[str, Any] | None:
     return record
 
 
+def site_stamp(root: Path, docs_dir: Path, code: str, generated: Iterable[str]) -> str:
+    """A hash of what every page of the site depends on besides its own Markdown: the code, the
+    MkDocs and Material versions, mkdocs.yml, themes.yml (the navigation), the templates and
+    theme overrides, and the hand-written files in docs/ (everything but `generated` and
+    dotfiles). While it holds, a page whose Markdown did not change is the same page."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{code}\0{version('mkdocs')}\0{version('mkdocs-material')}".encode())
+    owned = {name.rstrip("/") for name in generated}
+    inputs = [(root, root / "mkdocs.yml"), (root, root / "themes.yml")]
+    inputs += [(root, p) for p in sorted((root / "templates").rglob("*")) if p.is_file()]
+    for top in sorted(docs_dir.iterdir()) if docs_dir.is_dir() else ():
+        if top.name not in owned and not top.name.startswith("."):
+            found = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+            inputs += [(docs_dir, p) for p in found]
+    for base, path in inputs:  # named relative to where they are: the same however the paths were given
+        with contextlib.suppress(OSError):
+            digest.update(b"\0" + str(path.relative_to(base)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+SITE_SKIP = ("pagefind",)  # what site records and copies leave out: the search bundles, rebuilt from their cache
+
+
+def _tree_stats(root: Path, skip: Iterable[str] = SITE_SKIP) -> dict[str, list[int]]:
+    """Each file's [size, mtime_ns] by relative path, top-level folders in `skip` left out."""
+    found = {}
+    for folder, dirs, names in os.walk(root):
+        if folder == str(root):
+            dirs[:] = [d for d in dirs if d not in skip]
+        for name in names:
+            path = os.path.join(folder, name)
+            st = os.stat(path)
+            found[os.path.relpath(path, root)] = [st.st_size, st.st_mtime_ns]
+    return found
+
+
+def site_record_file(cache_dir: Path, site_dir: Path) -> Path:
+    """Where the record of the last MkDocs build into `site_dir` is kept (one per site folder)."""
+    return cache_dir / f"site-{hashlib.sha256(str(site_dir.resolve()).encode()).hexdigest()[:16]}.json"
+
+
+def site_as_recorded(path: Path, site_dir: Path, stamp: str) -> bool:
+    """Whether `site_dir` holds exactly what the last build recorded in `path` left there (each
+    file's size and modification time) and that build was made under `stamp`."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return bool(record.get("stamp") == stamp and record.get("files") == _tree_stats(site_dir))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def record_site(path: Path, site_dir: Path, stamp: str) -> None:
+    _replace(path, json.dumps({"stamp": stamp, "files": _tree_stats(site_dir)}).encode())
+
+
+def clear_dir(folder: Path) -> None:
+    """Empty `folder` (made when missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def copy_site(site_dir: Path, staging: Path) -> None:
+    """A copy of a built site into `staging` (replaced), files' modification times kept (a
+    --dirty build compares them with the pages' sources), the SITE_SKIP folders left out."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(site_dir, staging, ignore=lambda folder, _: set(SITE_SKIP) if Path(folder) == site_dir else set())
+
+
+def remove_unlisted(site_dir: Path, listed: set[str]) -> list[str]:
+    """Remove the files under `site_dir` that are not `listed` (relative paths; the SITE_SKIP
+    folders aside): what a --dirty build leaves of pages that no longer exist."""
+    gone = sorted(rel for rel in _tree_stats(site_dir) if rel not in listed)
+    for rel in gone:
+        (site_dir / rel).unlink()
+    _remove_empty_dirs(site_dir, {(site_dir / rel).parent for rel in gone})
+    return gone
+
+
 def code_fingerprint() -> str:
     """A hash of the generator's own source: a cache made by other code is not reused."""
     digest = hashlib.sha256()
@@ -387,12 +470,9 @@ def load_cache(path: Path, code: str) -> BuildCache:
     """The build cache at `path`, or an empty one when it is missing, unreadable or stale."""
     try:
         with open(path, "rb") as handle:
-            cache = pickle.load(handle)
-        if isinstance(cache, BuildCache) and cache.code == code:
-            return cache
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        pass
-    return BuildCache(code)
+            return read_cache(handle, code)
+    except OSError:
+        return BuildCache(code)
 
 
 def save_cache(path: Path, cache: BuildCache) -> None:
@@ -400,8 +480,8 @@ def save_cache(path: Path, cache: BuildCache) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle, no_gc_pauses():
-            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(tmp, "wb") as handle:
+            write_cache(handle, cache)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -441,7 +521,7 @@ class StateSaver:
     """Saves a build's state while the writer writes its files, into `path` with two kinds of
     files beside it: its papers a month per file, and the texts of its grouping's items.
 
-    On `start`, a forked process (see pipeline.in_background) writes the months not stored yet
+    On `start`, a forked process (see processes.in_background) writes the months not stored yet
     (new or changed, under names made from their content) and the texts of new items, and
     pickles the state into a temporary file. `finish` adds where the build wrote and the stats
     of what it wrote (see record_written) and puts the state file in place; then the files no
@@ -481,9 +561,8 @@ class StateSaver:
                     handle.write(b"".join(index.pending))
                 index.texts_stored(texts_file, offsets)
             state.store.stored(months)
-            with open(self.tmp, "wb") as handle, no_gc_pauses():
-                # Without what `finish` adds: the writer is still writing.
-                pickle.dump(dataclasses.replace(state, out_dir="", written={}), handle, pickle.HIGHEST_PROTOCOL)
+            with open(self.tmp, "wb") as handle:
+                write_state(handle, state)  # without what `finish` adds: the writer is still writing
         except OSError:
             with contextlib.suppress(OSError):
                 self.tmp.unlink()
@@ -503,7 +582,7 @@ class StateSaver:
         record_written(self.state, out_dir)
         try:
             with open(self.tmp, "ab") as handle:
-                pickle.dump((self.state.out_dir, self.state.written), handle, pickle.HIGHEST_PROTOCOL)
+                write_written(handle, self.state)
             os.replace(self.tmp, self.path)
         except OSError:
             with contextlib.suppress(OSError):
@@ -529,13 +608,11 @@ def load_state(path: Path, key: str) -> BuildState | None:
     pipeline.extend checks the rest), or None. Its papers are read a month at a time, when
     the build needs them."""
     try:
-        with open(path, "rb") as handle, no_gc_pauses():
-            state = pickle.load(handle)
-            if isinstance(state, BuildState):
-                state.out_dir, state.written = pickle.load(handle)  # see StateSaver.finish
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        with open(path, "rb") as handle:
+            state = read_state(handle, key)
+    except OSError:
         return None
-    if not isinstance(state, BuildState) or state.key != key:
+    if state is None:
         return None
     folder = _months_folder(path)
     state.store.reader = lambda name: (folder / name).read_bytes()

@@ -30,8 +30,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from .dedupe import MAX_BLOCK, Grouper, Item, blocking_keys, item_text, same_paper, sighting_order
-from .models import Entry
+from .dedupe import (
+    MAX_BLOCK,
+    Grouper,
+    Item,
+    blocking_keys,
+    item_text,
+    merge,
+    new_papers,
+    same_paper,
+    sighting_order,
+    with_id,
+)
+from .models import DumpFile, Entry, Paper
 
 EntryLoader = Callable[[str, int], Entry]  # (dump name, position) -> the entry
 TextReader = Callable[[str, int], bytes]  # (file name, offset) -> an item's stored record
@@ -271,3 +282,55 @@ def group_entries(
         earlier = [load(dump, position) for dump, position in known_sightings.get(root, ())]
         groups[root] = sorted(earlier + new, key=sighting_order)
     return groups
+
+
+@dataclass
+class Regrouped:
+    """What new entries did to the last build's papers (see extend_grouping)."""
+
+    ids: dict[int, str]  # group root -> paper id, with the new papers'
+    before: dict[str, Paper]  # the re-sighted papers as they were, by id
+    changed: list[Paper]  # the re-sighted papers with their new sightings (themes as they were)
+    fresh: list[Paper]  # the new papers
+
+
+def extend_grouping(
+    index: GroupIndex,
+    ids: Mapping[int, str],
+    entries: Sequence[Entry],
+    dumps: Sequence[DumpFile],
+    paper_of: Callable[[set[str]], Mapping[str, Paper]],
+    parse: Callable[[DumpFile], Sequence[Entry]],
+) -> Regrouped | None:
+    """Add the new days' entries to the grouping (`index`, changed in place) and merge the
+    groups they touched again, as a cold build would; None when a cold build must decide
+    (see GroupIndex.add). `paper_of` gives the last build's papers by id, `parse` an earlier
+    dump's entries (for sightings whose text the index cannot give back)."""
+    by_name = {d.name: d for d in dumps}
+    parsed: dict[str, Sequence[Entry]] = {}
+
+    def load(dump: str, position: int) -> Entry:
+        if dump not in parsed:
+            parsed[dump] = parse(by_name[dump])
+        entry = parsed[dump][position - 1]
+        assert entry.position == position, (dump, position)
+        return entry
+
+    joined = index.add(entries, load)
+    if joined is None:
+        return None
+    new_ids = dict(ids)
+    seen_again = {new_ids[root] for root in joined if root in new_ids}
+    before = dict(paper_of(seen_again)) if seen_again else {}
+    known_sightings = {
+        root: [(s.dump, s.position) for s in before[new_ids[root]].sightings] for root in joined if root in new_ids
+    }
+    groups = group_entries(joined, known_sightings, load)
+    changed = [with_id(merge(g), new_ids[root]) for root, g in groups.items() if root in new_ids]
+    if any(p.first_seen != before[p.id].first_seen for p in changed):
+        return None  # cannot happen with later days only; the store keeps a paper in its month
+    fresh = []
+    for root, paper in new_papers({r: g for r, g in groups.items() if r not in new_ids}, set(new_ids.values())):
+        new_ids[root] = paper.id
+        fresh.append(paper)
+    return Regrouped(new_ids, before, changed, fresh)

@@ -23,16 +23,32 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 
 import generator
+from generator import files
 from generator.cli import Project
 from generator.errors import DigestError
 from generator.files import list_dumps
 from generator.parse import day_from_name
+from generator.pipeline import GENERATED
 from generator.render import RAW_BLOCK
 from generator.search import SearchIndex
 
 log = logging.getLogger("mkdocs.hooks.digest")
 # The SOURCE_DATE_EPOCH this hook set (under `mkdocs serve` a new dump may move it on).
 _pinned: dict[str, str] = {}
+
+
+class _DirtyIsChecked(logging.Filter):
+    """MkDocs warns that a --dirty build may leave navigation and links stale. Here it cannot:
+    the generator rewrites every page whose content changed (navigation is fixed, day pages'
+    links are their own), `digest site` builds dirty only while nothing else changed, and
+    tests/test_dirty.py holds a dirty site to a full build byte for byte. So the warning, which
+    strict mode would make fatal, is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
+logging.getLogger("mkdocs.commands.build").addFilter(_DirtyIsChecked())
 
 
 def _dumps_dir(config: Any) -> Path:
@@ -92,6 +108,37 @@ def on_pre_build(config: Any) -> None:
         if line.startswith("Warning: "):
             log.warning(line.removeprefix("Warning: "))
     log.info("digest: %s", done.stdout.strip())
+    _choose_dirty_or_full(config)
+
+
+def _site_record(config: Any) -> tuple[Path, Path]:
+    """(site folder, where its record is). `digest site` builds into a staging folder that then
+    takes the place of site/: its record is site/'s (DIGEST_PUBLISHED_SITE names it)."""
+    project = Project(Path(config.config_file_path))
+    site_dir = Path(config.site_dir)
+    published = Path(os.environ.get("DIGEST_PUBLISHED_SITE") or site_dir)
+    return site_dir, files.site_record_file(project.cache_dir, published)
+
+
+def _choose_dirty_or_full(config: Any) -> None:
+    """Under --dirty, MkDocs builds again only the pages whose Markdown is newer than their
+    HTML. That is the whole change while everything else a page shows is as it was (site_stamp)
+    and site_dir holds exactly what the last build left there; otherwise site_dir is emptied
+    first, so every page is built (the result of a full build either way)."""
+    _run["pages"] = 0
+    root = Path(config.config_file_path).parent
+    _run["stamp"] = files.site_stamp(root, Path(config.docs_dir), files.code_fingerprint(), GENERATED)
+    if not _run["dirty"]:
+        return
+    site_dir, record = _site_record(config)
+    if files.site_as_recorded(record, site_dir, _run["stamp"]):
+        log.info("digest: --dirty: building again only the pages whose Markdown changed")
+    else:
+        files.clear_dir(site_dir)
+        log.info(
+            "digest: --dirty: building every page (the site folder is not the last build's, "
+            "or the code, config, templates or hand-written pages changed)"
+        )
 
 
 # What stands in for block N while MkDocs works on the page; "!" in dump text always reaches
@@ -105,6 +152,12 @@ _block_anchors: dict[str, set[str]] = {}
 _site_files: dict[str, Any] = {}
 # The search index being built for the current build.
 _search: dict[str, Any] = {}
+# This run's mode (--dirty) and, per build, the site stamp and the pages MkDocs read again.
+_run: dict[str, Any] = {"dirty": False}
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    _run["dirty"] = dirty
 
 
 def on_files(files: Any, config: Any) -> Any:
@@ -124,6 +177,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     md_in_html) was most of a large build. The blocks are not kept either: MkDocs holds every
     page's Markdown and HTML until the end of a build, so the pages hold placeholders and
     on_post_page reads the blocks again from the page's file when it writes the page."""
+    _run["pages"] = _run.get("pages", 0) + 1
     anchors: set[str] = set()
     count = 0
 
@@ -172,7 +226,9 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
             else:
                 targets[link] = (found.url_relative_to(page.file), found.page)
         href, linked = targets[link]
-        if fragment and linked is not None and fragment[1:] not in (linked.present_anchor_ids or ()):
+        # A page a --dirty build did not read again has no anchors to check (as MkDocs' own check).
+        anchors = linked.present_anchor_ids if linked is not None else None
+        if fragment and anchors is not None and fragment[1:] not in anchors:
             log.warning(
                 "Doc file '%s' contains a link '%s%s', but there is no such anchor on that page",
                 page.file.src_uri, link, fragment,
@@ -208,12 +264,28 @@ def _stop_search_index() -> None:
 
 def on_post_build(config: Any) -> None:
     index = _search.pop("index", None)
-    if index is None:
+    if index is not None:
+        try:
+            index.finish(Path(config.site_dir))
+        except RuntimeError as exc:
+            raise PluginError(f"Error: search index: {exc}") from None
+    _record_site(config)
+
+
+def _record_site(config: Any) -> None:
+    """Record the site folder as this build left it, for a later --dirty build to trust it;
+    after a --dirty build, first remove what pages that no longer exist left behind."""
+    if "stamp" not in _run:
         return
-    try:
-        index.finish(Path(config.site_dir))
-    except RuntimeError as exc:
-        raise PluginError(f"Error: search index: {exc}") from None
+    site_dir, record = _site_record(config)
+    if _run["dirty"]:
+        site_files = _site_files["files"]
+        listed = {f.dest_uri for f in site_files if not f.inclusion.is_excluded()}
+        listed |= {*config.theme.static_templates, "sitemap.xml.gz"}
+        gone = files.remove_unlisted(site_dir, listed)
+        pages = len(site_files.documentation_pages())
+        log.info("digest: --dirty: %d of %d pages built again, %d stale files removed", _run["pages"], pages, len(gone))
+    files.record_site(record, site_dir, _run.pop("stamp"))
 
 
 def on_build_error(error: Exception) -> None:
@@ -221,9 +293,19 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
+    """Watch what the owner edits: the dumps, the theme config, the overrides, the templates and
+    the hand-written part of docs/. The generator's own output in docs/ is not watched: each
+    build writes it, and watching it set off a second, empty build after every change. (A new
+    hand-written file at the top of docs/ is seen after `mkdocs serve` restarts.)"""
     root = Path(config.config_file_path).parent
     server.watch(str(_dumps_dir(config)))
     for name in ("themes.yml", "overrides.yml", "templates"):
         if (root / name).exists():
             server.watch(str(root / name))
+    docs = Path(config.docs_dir)
+    server.unwatch(str(docs))  # watched by MkDocs itself; the hand-written parts instead:
+    for path in sorted(docs.iterdir()):
+        generated = path.name in GENERATED or f"{path.name}/" in GENERATED
+        if not generated and not path.name.startswith("."):
+            server.watch(str(path))
     return server

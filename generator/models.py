@@ -1,4 +1,5 @@
-"""The data that flows between stages: frozen dataclasses, no behaviour beyond trivia."""
+"""The data that flows between stages: frozen dataclasses, no behaviour beyond trivia (the
+order of papers, a paper's month and digest)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,30 @@ def _one_day(day: dt.date) -> tuple[dt.date]:
 def newest_first(paper: Paper | Brief) -> tuple[int, str]:
     """The order of papers everywhere: newest first_seen first, then by id."""
     return (-paper.first_seen.toordinal(), paper.id)
+
+
+def with_briefs(briefs: list[Brief], updated: list[Brief]) -> list[Brief]:
+    """`briefs` (in the order of newest_first) with `updated` in place of the briefs of the same
+    ids, and the others among `updated` (the new days' papers) before them."""
+    by_id = {b.id: b for b in updated}
+    kept = [by_id.pop(b.id, b) for b in briefs]  # re-sighted: same place (first_seen is fixed)
+    fresh = sorted(by_id.values(), key=newest_first)
+    if fresh and kept and newest_first(fresh[-1]) > newest_first(kept[0]):
+        return sorted(kept + fresh, key=newest_first)  # not later days (not reached by the next day)
+    return fresh + kept
+
+
+@functools.cache
+def month_key(day: dt.date) -> str:
+    """ "2026-11" (cached: strftime for each of 100,000 papers was a visible cost)."""
+    return f"{day:%Y-%m}"
+
+
+def paper_digest(p: Paper) -> bytes:
+    """A digest of every field of a paper: what pages and the archive show of it."""
+    sightings = "\1".join(f"{s.dump}\2{s.date}\2{s.position}\2{s.line}" for s in p.sightings)
+    text = (
+        f"{p.id}\0{p.title}\0{p.abstract}\0{p.first_seen}\0{p.last_seen}\0{p.published}\0{p.authors_count}\0"
+        f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}\0{chr(1).join(p.titles)}"
+    )
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -13,6 +13,7 @@ config, so a paper's themes depend only on its own text, the config and the over
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections import Counter
@@ -24,6 +25,7 @@ import yaml
 
 from generator.errors import ConfigError, Problem
 from generator.models import Paper
+from generator.processes import map_in_workers
 
 OTHER = "other"
 MAX_SECONDARY = 2  # the product promises at most two secondary themes
@@ -750,3 +752,13 @@ def suggest(papers: Sequence[Paper], config: ThemeConfig, max_themes: int = 5) -
     if remaining:
         lines += ["", f"# {len(remaining)} other 'other' paper(s) fit no candidate above."]
     return "\n".join(lines) + "\n"
+
+
+def _assign_chunk(config: ThemeConfig, texts: Sequence[tuple[str, str]]) -> list[tuple[str, ...]]:
+    return [assign(title, abstract, config).themes for title, abstract in texts]
+
+
+def assign_texts(texts: list[tuple[str, str]], config: ThemeConfig) -> list[tuple[str, ...]]:
+    """Themes for each (title, abstract), in order. Each depends only on its own text, so a large
+    batch is split over the machine's cores (processes.map_in_workers); the result is the same."""
+    return map_in_workers(functools.partial(_assign_chunk, config), texts)

@@ -230,7 +230,7 @@ def test_check_fails_when_a_feed_item_points_at_a_missing_anchor_or_a_page_lacks
     run(seeded, "build")
     atom = seeded / "docs/feeds/atom.xml"
     first_id = json.loads((seeded / "docs/data/papers.json").read_text())["papers"][0]["id"]
-    atom.write_bytes(atom.read_bytes().replace(f"#{first_id}".encode(), b"#no-such-paper", 1))
+    atom.write_bytes(atom.read_bytes().replace(f"/#{first_id}".encode(), b"/#no-such-paper", 1))  # the link
     day = seeded / "docs/days/2026-06-10.md"
     lost = json.loads((seeded / "docs/data/papers.json").read_text())["papers"]
     lost_id = next(p["id"] for p in lost if p["first_seen"] == "2026-06-10")
@@ -242,11 +242,11 @@ def test_check_fails_when_a_feed_item_points_at_a_missing_anchor_or_a_page_lacks
 
 def test_the_progress_bar_starts_no_thread_so_the_build_can_fork_its_workers(monkeypatch):
     """On a terminal, `digest build` shows a progress bar; a refresh thread would keep the build
-    from forking its theme, feed and state workers (pipeline._can_fork), so it has none."""
+    from forking its theme, feed and state workers (processes.can_fork), so it has none."""
     import io
     import threading
 
-    from generator import cli, pipeline
+    from generator import cli, processes
 
     terminal = io.StringIO()
     monkeypatch.setattr(terminal, "isatty", lambda: True, raising=False)
@@ -254,5 +254,5 @@ def test_the_progress_bar_starts_no_thread_so_the_build_can_fork_its_workers(mon
     with cli._progress_bar(True) as progress:
         assert progress is not None
         progress("parse", 1, 2)
-        assert threading.active_count() == 1 and pipeline._can_fork()
+        assert threading.active_count() == 1 and processes.can_fork()
         progress("parse", 2, 2)

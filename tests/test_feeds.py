@@ -8,7 +8,11 @@ import calendar
 import json
 import random
 import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import feedgen.entry
@@ -28,9 +32,13 @@ from generator.feeds import (
     OPML_PATH,
     RSS_PATH,
     feed_links,
+    item_guid,
+    item_times,
     render_feeds,
 )
 from generator.models import Paper, Sighting
+
+from .conftest import DUMPS, HEADER_A, entry_a, make_project
 
 SITE = SiteConfig(
     site_name="Test digest",
@@ -56,6 +64,8 @@ def paper(
     organization: str | None = None,
     published: date | None = date(2026, 5, 1),
     upvotes: int | None = 7,
+    position: int = 1,
+    dump: str = "",
 ) -> Paper:
     return Paper(
         id=pid,
@@ -67,23 +77,36 @@ def paper(
         authors_count=authors_count,
         organization=organization,
         upvotes=upvotes,
-        sightings=(Sighting(f"{day.isoformat()}.txt", day, 1, 1),),
+        sightings=(Sighting(dump or f"{day.isoformat()}.txt", day, position, position),),
         themes=themes,
     )
 
 
 def corpus() -> list[Paper]:
-    """Three days, newest first then by id, as the pipeline hands them over."""
+    """Three days, newest first then by id, as the pipeline hands them over; on 12 June the
+    listing has d-paper (4th) before c-paper (9th)."""
     return [
-        paper("c-paper", date(2026, 6, 12), ("vision",)),
-        paper("d-paper", date(2026, 6, 12), ("agents", "vision"), title=HOSTILE),
+        paper("c-paper", date(2026, 6, 12), ("vision",), position=9),
+        paper("d-paper", date(2026, 6, 12), ("agents", "vision"), title=HOSTILE, position=4),
         paper("a-paper", date(2026, 6, 11), ("agents",), organization="Lab <b>X</b>"),
         paper("b-paper", date(2026, 6, 10), ()),
     ]
 
 
-def midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+LISTING = ["d-paper", "c-paper", "a-paper", "b-paper"]  # newest day first, then the listing's order
+
+
+def noon(day: date, place: int = 0) -> datetime:
+    """An item's time: noon UTC of its day, minus one second per paper before it that day."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC) - timedelta(seconds=place)
+
+
+def ids_of(data: bytes, path: str) -> list[str]:
+    """The paper ids of a feed's items, in the feed's order, read back from their GUIDs."""
+    guids = [e.id for e in parse(data).entries] if path != JSON_PATH else [i["id"] for i in json.loads(data)["items"]]
+    prefix = SITE.site_url + path + "#"
+    assert all(g.startswith(prefix) for g in guids), (path, guids)
+    return [g.removeprefix(prefix) for g in guids]
 
 
 def as_datetime(parsed: object) -> datetime:
@@ -107,15 +130,15 @@ def self_link(feed: feedparser.FeedParserDict) -> str:
 
 @pytest.fixture(scope="module")
 def out() -> dict[str, bytes]:
-    return render_feeds(corpus(), THEMES, SITE, LAST)
+    return render_feeds(corpus(), THEMES, SITE)
 
 
 # --- what gets published -----------------------------------------------------------------------
 
 
 def test_no_papers_publishes_nothing() -> None:
-    assert render_feeds([], THEMES, SITE, LAST) == {}
-    assert render_feeds((), [], SITE, LAST) == {}
+    assert render_feeds([], THEMES, SITE) == {}
+    assert render_feeds((), [], SITE) == {}
 
 
 def test_every_feed_in_feed_links_is_published_and_nothing_else(out: dict[str, bytes]) -> None:
@@ -145,24 +168,28 @@ def test_main_channel(out: dict[str, bytes], path: str) -> None:
     assert self_link(feed) == SITE.site_url + path
     assert feed.feed.language == "en"
     assert feed.feed.generator == "digest"
-    assert as_datetime(feed.feed.updated_parsed) == midnight(LAST)
+    assert as_datetime(feed.feed.updated_parsed) == noon(LAST)  # its newest item's time
     assert feed.feed.get("subtitle") == "Papers for tests."
 
 
 def test_theme_channels(out: dict[str, bytes]) -> None:
+    newest = {"agents": noon(LAST), "vision": noon(LAST), "empty": noon(date(2026, 6, 10))}  # empty: the first day
     for theme_id, name in THEMES:
         for path in (f"feeds/themes/{theme_id}.xml", f"feeds/themes/{theme_id}.atom.xml"):
             feed = parse(out[path])
             assert feed.feed.title == f"Test digest — {name}"
             assert self_link(feed) == SITE.site_url + path
-            assert as_datetime(feed.feed.updated_parsed) == midnight(LAST)
+            assert as_datetime(feed.feed.updated_parsed) == newest[theme_id], path
             assert feed.feed.generator == "digest"
 
 
-def test_last_build_comes_from_the_argument_not_the_papers(out: dict[str, bytes]) -> None:
-    later = render_feeds(corpus(), THEMES, SITE, date(2027, 1, 2))
-    for path in xml_paths(later):
-        assert as_datetime(parse(later[path]).feed.updated_parsed) == midnight(date(2027, 1, 2))
+def test_a_feed_changes_only_when_its_items_change(out: dict[str, bytes]) -> None:
+    # A new day with a paper in "agents" only: every other theme's feeds and the OPML stay byte-identical.
+    after = render_feeds([paper("z-new", date(2026, 6, 14), ("agents",)), *corpus()], THEMES, SITE)
+    changed = {path for path in out if after[path] != out[path]}
+    assert changed == {RSS_PATH, ATOM_PATH, JSON_PATH, "feeds/themes/agents.xml", "feeds/themes/agents.atom.xml"}
+    for path in (RSS_PATH, "feeds/themes/agents.atom.xml"):
+        assert as_datetime(parse(after[path]).feed.updated_parsed) == noon(date(2026, 6, 14))
 
 
 # --- items -------------------------------------------------------------------------------------
@@ -171,11 +198,14 @@ def test_last_build_comes_from_the_argument_not_the_papers(out: dict[str, bytes]
 @pytest.mark.parametrize("path", [RSS_PATH, ATOM_PATH])
 def test_items_carry_title_link_guid_date_and_themes(out: dict[str, bytes], path: str) -> None:
     entries = {e.id: e for e in parse(out[path]).entries}
+    places = {"c-paper": 1}  # second in the listing of 12 June
     for p in corpus():
-        entry = entries[f"{SITE.site_url}papers/{p.id}"]
+        entry = entries[f"{SITE.site_url}{path}#{p.id}"]
         assert entry.title == p.title
         assert entry.link == f"{SITE.site_url}days/{p.first_seen.isoformat()}/#{p.id}"
-        assert as_datetime(entry.published_parsed) == midnight(p.first_seen)
+        assert as_datetime(entry.published_parsed) == noon(p.first_seen, places.get(p.id, 0))
+        if path == ATOM_PATH:
+            assert as_datetime(entry.updated_parsed) == noon(p.first_seen, places.get(p.id, 0))
         assert "We study things." in entry.summary
         tags = entry.get("tags", [])
         if path == ATOM_PATH:
@@ -192,28 +222,58 @@ def test_rss_guid_is_not_a_permalink(out: dict[str, bytes]) -> None:
         assert [e.guidislink for e in parse(out[path]).entries] == [False] * len(root.findall(".//item"))
 
 
-def test_guids_are_unique_in_every_feed(out: dict[str, bytes]) -> None:
-    for path in xml_paths(out):
-        ids = [e.id for e in parse(out[path]).entries]
-        assert len(ids) == len(set(ids)), path
-    ids = [item["id"] for item in json.loads(out[JSON_PATH])["items"]]
-    assert len(ids) == len(set(ids))
+def guids_by_feed(out: dict[str, bytes]) -> dict[str, list[str]]:
+    found = {path: [e.id for e in parse(out[path]).entries] for path in xml_paths(out)}
+    found[JSON_PATH] = [item["id"] for item in json.loads(out[JSON_PATH])["items"]]
+    return found
 
 
-def test_order_is_newest_first_then_id_whatever_the_input_order(out: dict[str, bytes]) -> None:
-    order = ["c-paper", "d-paper", "a-paper", "b-paper"]
-    for path in (RSS_PATH, ATOM_PATH):
-        assert [e.id.rsplit("/", 1)[1] for e in parse(out[path]).entries] == order
+def test_a_guid_belongs_to_one_feed(out: dict[str, bytes]) -> None:
+    by_feed = guids_by_feed(out)
+    every = [guid for guids in by_feed.values() for guid in guids]
+    assert len(every) == len(set(every))  # unique in each feed and no two feeds share one
+    assert len(by_feed["feeds/themes/vision.xml"]) == 2 and len(by_feed[RSS_PATH]) == 4
+    for path, guids in by_feed.items():
+        assert all(g.startswith(SITE.site_url + path + "#") for g in guids), path
+
+
+def test_guids_are_stable_when_a_day_comes() -> None:
+    before = guids_by_feed(render_feeds(corpus(), THEMES, SITE))
+    after = guids_by_feed(
+        render_feeds([paper("z-new", date(2026, 6, 14), ("agents", "vision")), *corpus()], THEMES, SITE)
+    )
+    for path, guids in before.items():
+        new = [item_guid(SITE, path, "z-new")] if "empty" not in path else []
+        assert after[path] == new + guids, path
+
+
+def test_order_is_newest_day_first_then_the_listing_whatever_the_input_order(out: dict[str, bytes]) -> None:
+    for path in (RSS_PATH, ATOM_PATH, JSON_PATH):
+        assert ids_of(out[path], path) == LISTING
     shuffled = corpus()
     random.Random(4).shuffle(shuffled)
-    assert render_feeds(shuffled, THEMES, SITE, LAST) == out
+    assert render_feeds(shuffled, THEMES, SITE) == out
+
+
+def test_listing_order_spans_a_days_second_dump() -> None:
+    day = date(2026, 6, 12)
+    papers = [
+        paper("a", day, position=3, dump="2026-06-12-2.txt"),
+        paper("b", day, position=2, dump="2026-06-12-2.txt"),
+        paper("c", day, position=7),
+        paper("d", day, position=5, dump="2026-06-12-10.txt"),
+    ]
+    out = render_feeds(papers, [], SITE)
+    assert ids_of(out[RSS_PATH], RSS_PATH) == ["c", "b", "a", "d"]
+    times = [as_datetime(e.published_parsed) for e in parse(out[RSS_PATH]).entries]
+    assert times == [noon(day, place) for place in range(4)]
 
 
 def test_theme_feeds_hold_exactly_their_papers(out: dict[str, bytes]) -> None:
     for theme_id, _name in THEMES:
-        expected = [p.id for p in corpus() if theme_id in p.themes]
+        expected = [pid for pid in LISTING if theme_id in next(p.themes for p in corpus() if p.id == pid)]
         for path in (f"feeds/themes/{theme_id}.xml", f"feeds/themes/{theme_id}.atom.xml"):
-            assert [e.id.rsplit("/", 1)[1] for e in parse(out[path]).entries] == expected
+            assert ids_of(out[path], path) == expected
 
 
 def test_theme_without_papers_gets_valid_empty_feeds(out: dict[str, bytes]) -> None:
@@ -223,37 +283,96 @@ def test_theme_without_papers_gets_valid_empty_feeds(out: dict[str, bytes]) -> N
         assert feed.feed.title == "Test digest — Nothing yet"
 
 
-def test_item_count_is_capped_per_feed_keeping_the_newest() -> None:
-    start = date(2026, 1, 1)
-    papers = [paper(f"p{i:03d}", start + timedelta(days=i // 3), ("agents",) if i % 2 else ()) for i in range(30)]
-    site = SiteConfig(site_url="https://digest.example/", feed_items=5)
-    out = render_feeds(papers, THEMES, site, start + timedelta(days=10))
-    newest = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), p.id))
-    for path in (RSS_PATH, ATOM_PATH):
-        assert [e.id.rsplit("/", 1)[1] for e in parse(out[path]).entries] == [p.id for p in newest[:5]]
-    assert [i["id"].rsplit("/", 1)[1] for i in json.loads(out[JSON_PATH])["items"]] == [p.id for p in newest[:5]]
-    in_theme = [p.id for p in newest if "agents" in p.themes][:5]
-    assert [e.id.rsplit("/", 1)[1] for e in parse(out["feeds/themes/agents.xml"]).entries] == in_theme
+def listing_day(day: date, count: int, prefix: str, themes: tuple[str, ...] = ()) -> list[Paper]:
+    """`count` papers first seen on `day`, listed in an order other than their ids'."""
+    order = list(range(count))
+    random.Random(count).shuffle(order)
+    return [paper(f"{prefix}{i:04d}", day, themes, position=order[i] + 1) for i in range(count)]
+
+
+def test_a_250_paper_day_is_whole_in_the_main_feeds() -> None:
+    busy = listing_day(date(2026, 11, 20), 250, "busy-", ("agents",))
+    before = listing_day(date(2026, 11, 19), 30, "before-")
+    out = render_feeds(before + busy, THEMES, SITE)  # feed_items=200
+    listing = [p.id for p in sorted(busy, key=lambda p: p.sightings[0].position)]
+    for path in (RSS_PATH, ATOM_PATH, JSON_PATH, "feeds/themes/agents.xml", "feeds/themes/agents.atom.xml"):
+        assert ids_of(out[path], path) == listing, path  # all 250, in the listing's order; the day before: out
+    times = [as_datetime(e.published_parsed) for e in parse(out[RSS_PATH]).entries]
+    assert times == [noon(date(2026, 11, 20), place) for place in range(250)]  # distinct, descending
+
+
+def test_the_cap_is_at_least_that_many_papers_in_whole_days() -> None:
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(6)]
+    papers = [p for i, day in enumerate(days) for p in listing_day(day, 3, f"d{i}-", ("agents",) if i % 2 else ())]
+    site = SiteConfig(site_url=SITE.site_url, feed_items=5)
+    out = render_feeds(papers, THEMES, site)
+    main = [p.id for p in papers if p.first_seen >= days[4]]  # 3 + 3 >= 5: the two newest days, whole
+    assert sorted(ids_of(out[RSS_PATH], RSS_PATH)) == sorted(main)
+    assert sorted(ids_of(out[JSON_PATH], JSON_PATH)) == sorted(main)
+    agents = [p.id for p in papers if p.first_seen in (days[5], days[3])]  # the theme's two newest days
+    assert sorted(ids_of(out["feeds/themes/agents.xml"], "feeds/themes/agents.xml")) == sorted(agents)
+    exactly = render_feeds(papers, THEMES, SiteConfig(site_url=SITE.site_url, feed_items=6))
+    assert len(parse(exactly[RSS_PATH]).entries) == 6  # 6 reached at a day's end: no further day
+    everything = render_feeds(papers, THEMES, SiteConfig(site_url=SITE.site_url, feed_items=100))
+    assert len(parse(everything[RSS_PATH]).entries) == 18
 
 
 def test_a_new_day_goes_on_top_and_older_items_do_not_change(out: dict[str, bytes]) -> None:
     new_day = date(2026, 6, 13)
     newer = [paper("z-new", new_day, ("agents",)), *corpus()]
-    after = render_feeds(newer, THEMES, SITE, new_day)
+    after = render_feeds(newer, THEMES, SITE)
     for path in (RSS_PATH, ATOM_PATH, "feeds/themes/agents.xml", "feeds/themes/agents.atom.xml"):
         before_entries = parse(out[path]).entries
         after_entries = parse(after[path]).entries
-        assert after_entries[0].id == f"{SITE.site_url}papers/z-new"
+        assert after_entries[0].id == f"{SITE.site_url}{path}#z-new"
         old = {e.id: (e.published_parsed, e.link, e.title) for e in before_entries}
         assert {e.id: (e.published_parsed, e.link, e.title) for e in after_entries[1:]} == old
-    assert parse(after["feeds/themes/vision.xml"]).entries[0].id != f"{SITE.site_url}papers/z-new"
+    assert ids_of(after["feeds/themes/vision.xml"], "feeds/themes/vision.xml")[0] != "z-new"
+
+
+# --- what validators check ---------------------------------------------------------------------
+
+
+def test_atom_titles_declare_text(out: dict[str, bytes]) -> None:
+    for path in (p for p in xml_paths(out) if p.endswith("atom.xml")):
+        root = lxml.etree.fromstring(out[path])
+        titles = root.findall("{*}title") + root.findall("{*}subtitle") + root.findall("{*}entry/{*}title")
+        assert titles and {t.get("type") for t in titles} == {"text"}, path
+        assert {s.get("type") for s in root.findall("{*}entry/{*}summary")} <= {"html"}
+
+
+def test_required_elements_are_there(out: dict[str, bytes]) -> None:
+    for path in xml_paths(out):
+        root = lxml.etree.fromstring(out[path])
+        if path.endswith("atom.xml"):
+            assert all(root.findtext(f"{{*}}{tag}") for tag in ("id", "title", "updated")), path
+            assert root.find("{*}author/{*}name") is not None
+            for entry in root.findall("{*}entry"):
+                assert all(entry.findtext(f"{{*}}{tag}") for tag in ("id", "title", "updated", "published"))
+                assert entry.find("{*}link").get("rel", "alternate") == "alternate"  # no rel: alternate
+        else:
+            channel = root.find("channel")
+            assert all(channel.findtext(tag) for tag in ("title", "link", "description", "lastBuildDate")), path
+            for item in channel.findall("item"):
+                assert all(item.findtext(tag) for tag in ("title", "link", "guid", "pubDate", "description"))
+
+
+def test_item_times_are_distinct_in_every_feed() -> None:
+    papers = listing_day(date(2026, 6, 12), 40, "a-", ("agents",)) + listing_day(
+        date(2026, 6, 11), 40, "b-", ("agents",)
+    )
+    out = render_feeds(papers, THEMES, SITE)
+    for path in xml_paths(out):
+        times = [e.published_parsed for e in parse(out[path]).entries]
+        assert len(times) == len(set(times)), path
+        assert times == sorted(times, reverse=True), path
 
 
 # --- determinism -------------------------------------------------------------------------------
 
 
 def test_two_renders_are_byte_identical(out: dict[str, bytes]) -> None:
-    assert render_feeds(corpus(), THEMES, SITE, LAST) == out
+    assert render_feeds(corpus(), THEMES, SITE) == out
 
 
 class _AnyDatetime(type):
@@ -274,7 +393,7 @@ class _FarFuture(datetime, metaclass=_AnyDatetime):
 def test_output_does_not_depend_on_the_clock(out: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feedgen.feed, "datetime", _FarFuture)
     monkeypatch.setattr(feedgen.entry, "datetime", _FarFuture)
-    assert render_feeds(corpus(), THEMES, SITE, LAST) == out
+    assert render_feeds(corpus(), THEMES, SITE) == out
     for data in out.values():
         assert b"2099" not in data
 
@@ -295,7 +414,7 @@ def test_hostile_title_arrives_as_literal_text(out: dict[str, bytes]) -> None:
         titles = [e.title for e in parse(out[path]).entries]
         if "d-paper" in out[path].decode():
             assert HOSTILE in titles, path
-    [item] = [i for i in json.loads(out[JSON_PATH])["items"] if i["id"].endswith("/d-paper")]
+    [item] = [i for i in json.loads(out[JSON_PATH])["items"] if i["id"].endswith("#d-paper")]
     assert item["title"] == HOSTILE
 
 
@@ -330,8 +449,8 @@ def test_summary_has_meta_line_and_lookup_links_by_title(out: dict[str, bytes]) 
 def test_meta_line_shows_what_is_known_and_skips_what_is_missing() -> None:
     bare = paper("x", LAST, authors_count=None, published=None, upvotes=None)
     org = paper("y", LAST, organization="DeepLab", authors_count=1, upvotes=1)
-    out = render_feeds([bare, org], [], SITE, LAST)
-    bodies = {e.id.rsplit("/", 1)[1]: e.summary for e in parse(out[RSS_PATH]).entries}
+    out = render_feeds([bare, org], [], SITE)
+    bodies = {e.id.rsplit("#", 1)[1]: e.summary for e in parse(out[RSS_PATH]).entries}
     first = {
         k: lxml.html.fragment_fromstring(v, create_parent="div").findall("p")[0].text_content()
         for k, v in bodies.items()
@@ -342,7 +461,7 @@ def test_meta_line_shows_what_is_known_and_skips_what_is_missing() -> None:
 
 def test_xml_invalid_characters_are_dropped() -> None:
     broken = paper("x", LAST, ("agents",), title="Bad\x00 ti\x0btle\ufffe", abstract="Ab\x1bstract\x08.")
-    out = render_feeds([broken], [("agents", "Age\x07nts")], SITE, LAST)
+    out = render_feeds([broken], [("agents", "Age\x07nts")], SITE)
     for path in xml_paths(out):
         lxml.etree.fromstring(out[path])
         [entry] = parse(out[path]).entries
@@ -355,7 +474,7 @@ def test_xml_invalid_characters_are_dropped() -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=st.text(min_size=1, max_size=80), abstract=st.text(max_size=200))
 def test_any_text_gives_well_formed_feeds(title: str, abstract: str) -> None:
-    out = render_feeds([paper("x", LAST, ("agents",), title=title, abstract=abstract)], THEMES, SITE, LAST)
+    out = render_feeds([paper("x", LAST, ("agents",), title=title, abstract=abstract)], THEMES, SITE)
     kept = re.sub("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", "", title)
     for path in xml_paths(out):
         root = lxml.etree.fromstring(out[path])
@@ -379,13 +498,15 @@ def test_json_feed_follows_version_1_1(out: dict[str, bytes]) -> None:
     assert feed["feed_url"] == SITE.site_url + JSON_PATH
     assert feed["language"] == "en"
     assert isinstance(feed["items"], list)
-    assert [i["id"].rsplit("/", 1)[1] for i in feed["items"]] == ["c-paper", "d-paper", "a-paper", "b-paper"]
-    for item, p in zip(feed["items"], corpus(), strict=True):
-        assert isinstance(item["id"], str) and item["id"] == f"{SITE.site_url}papers/{p.id}"
+    assert ids_of(out[JSON_PATH], JSON_PATH) == LISTING
+    by_id = {p.id: p for p in corpus()}
+    for place, item in enumerate(feed["items"]):
+        p = by_id[LISTING[place]]
+        assert isinstance(item["id"], str) and item["id"] == f"{SITE.site_url}{JSON_PATH}#{p.id}"
         assert item["url"] == f"{SITE.site_url}days/{p.first_seen.isoformat()}/#{p.id}"
         assert isinstance(item.get("content_html"), str) or isinstance(item.get("content_text"), str)
         assert _RFC3339.match(item["date_published"])
-        assert datetime.fromisoformat(item["date_published"]) == midnight(p.first_seen)
+        assert datetime.fromisoformat(item["date_published"]) == noon(p.first_seen, 1 if p.id == "c-paper" else 0)
         assert item.get("tags", []) == [dict(THEMES)[t] for t in p.themes]
         assert all(isinstance(tag, str) for tag in item.get("tags", []))
 
@@ -393,14 +514,14 @@ def test_json_feed_follows_version_1_1(out: dict[str, bytes]) -> None:
 # --- OPML --------------------------------------------------------------------------------------
 
 
-def test_opml_lists_every_stream_once(out: dict[str, bytes]) -> None:
+def test_opml_bundles_one_rss_feed_per_theme(out: dict[str, bytes]) -> None:
     root = lxml.etree.fromstring(out[OPML_PATH])
     assert root.tag == "opml" and root.get("version") == "2.0"
     assert root.findtext("head/title")
+    assert root.find("head/dateCreated") is None  # a date would change the file every day
     outlines = [o for o in root.iter("outline") if o.get("xmlUrl")]
     urls = [o.get("xmlUrl") for o in outlines]
-    rss_paths = [path for path, mime, _ in feed_links(THEMES) if mime == "application/rss+xml"]
-    assert urls == [SITE.site_url + path for path in rss_paths]
+    assert urls == [f"{SITE.site_url}feeds/themes/{theme_id}.xml" for theme_id, _ in THEMES]  # not the site feed
     for outline in outlines:
         assert outline.get("type") == "rss"
         assert outline.get("text")
@@ -409,15 +530,71 @@ def test_opml_lists_every_stream_once(out: dict[str, bytes]) -> None:
         assert parse(out[path]).feed.title == outline.get("title")
 
 
+def test_opml_without_themes_holds_the_site_feed() -> None:
+    root = lxml.etree.fromstring(render_feeds(corpus(), [], SITE)[OPML_PATH])
+    assert [o.get("xmlUrl") for o in root.iter("outline")] == [SITE.site_url + RSS_PATH]
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 
 def test_duplicate_paper_ids_are_refused() -> None:
     with pytest.raises(ValueError, match="two papers share the id 'x'"):
-        render_feeds([paper("x", LAST), paper("x", date(2026, 6, 1))], THEMES, SITE, LAST)
+        render_feeds([paper("x", LAST), paper("x", date(2026, 6, 1))], THEMES, SITE)
 
 
 @pytest.mark.parametrize("themes", [[("../etc", "Bad")], [("a", "A"), ("a", "Again")]])
 def test_unsafe_or_repeated_theme_ids_are_refused(themes: list[tuple[str, str]]) -> None:
     with pytest.raises(ValueError, match="theme id"):
-        render_feeds([paper("x", LAST)], themes, SITE, LAST)
+        render_feeds([paper("x", LAST)], themes, SITE)
+
+
+# --- two real builds, the second with one more day ----------------------------------------------
+
+
+def _build(project: Path, *args: str) -> dict[str, bytes]:
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "build", *args], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    feeds = project / "docs/feeds"
+    return {str(p.relative_to(project / "docs")): p.read_bytes() for p in feeds.rglob("*") if p.is_file()}
+
+
+def test_a_new_day_rewrites_only_the_feeds_that_gained_papers(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    for dump in DUMPS.glob("*.txt"):
+        shutil.copy(dump, project / "dumps" / dump.name)
+    before = _build(project)
+    new_day = "2026-11-21"  # a quiet day: two papers
+    (project / "dumps" / f"{new_day}.txt").write_text(
+        HEADER_A
+        + entry_a("Spiking Neurons in Cortex Recordings", "We record cortical neurons with fMRI and EEG in the brain.")
+        + entry_a("Emotion Support Chatbots", "An empathetic dialogue system for emotional support and wellbeing."),
+        encoding="utf-8",
+    )
+    after = _build(project)  # the next day's build, from the last one's state
+    assert _build(project, "--no-cache") == after  # as a cold build gives them
+    papers = json.loads((project / "docs/data/papers.json").read_text(encoding="utf-8"))["papers"]
+    gained = {theme for p in papers if p["first_seen"] == new_day for theme in p["themes"]}
+    themes = {path.split("/")[-1].split(".")[0] for path in after if path.startswith("feeds/themes/")} - {"sitemap"}
+    quiet = themes - gained
+    assert gained and len(quiet) >= 5, (gained, quiet)  # the seed's last day leaves most themes quiet
+    changed = {path for path in after if before.get(path) != after[path]}
+    expected = {RSS_PATH, ATOM_PATH, JSON_PATH}
+    expected |= {f"feeds/themes/{theme}{ext}" for theme in gained for ext in (".xml", ".atom.xml")}
+    assert changed == expected  # quiet themes' feeds and the OPML: byte-identical
+    for path in (p for p in expected if p != JSON_PATH):
+        old = {e.id: (e.title, e.published_parsed) for e in parse(before[path]).entries}
+        new = {e.id: (e.title, e.published_parsed) for e in parse(after[path]).entries}
+        kept = old.keys() & new.keys()
+        assert kept and all(old[g] == new[g] for g in kept), path  # same GUIDs, same items
+        assert as_datetime(parse(after[path]).feed.updated_parsed).date().isoformat() == new_day
+
+
+def test_past_43199_papers_a_day_the_offset_stops_and_the_utc_date_holds() -> None:
+    day = date(2026, 6, 12)
+    papers = [paper(f"p{i:05d}", day, position=i + 1) for i in range(43_202)]
+    times = item_times(papers)
+    assert times["p00000"] == noon(day) and times["p43198"] == noon(day, 43_198)
+    assert times["p43199"] == times["p43201"] == datetime(2026, 6, 12, 0, 0, 1, tzinfo=UTC)

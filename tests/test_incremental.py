@@ -11,10 +11,12 @@ from datetime import date
 import pytest
 
 from generator import dedupe, incremental
+from generator.archive import ARCHIVE_PATH, papers_from_archive
 from generator.cli import Project
 from generator.files import code_fingerprint, read_dumps
 from generator.models import DumpFile
-from generator.pipeline import ARCHIVE_PATH, BuildCache, BuildResult, BuildState, build, extend, papers_from_archive
+from generator.pipeline import BuildResult, build, extend
+from generator.state import BuildCache, BuildState
 
 from .conftest import DUMPS, benchmark_module, make_project
 

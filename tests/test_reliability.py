@@ -151,7 +151,8 @@ def test_a_failed_site_build_leaves_site_untouched(project):
 def test_a_warm_cache_gives_the_same_output_as_a_cold_build(project):
     from generator.cli import Project
     from generator.files import code_fingerprint, load_cache, read_dumps
-    from generator.pipeline import BuildCache, build
+    from generator.pipeline import build
+    from generator.state import BuildCache
 
     for path in DUMPS.glob("*.txt"):
         shutil.copy(path, project / "dumps" / path.name)
@@ -181,7 +182,7 @@ def test_a_warm_cache_gives_the_same_output_as_a_cold_build(project):
 
 
 def test_parallel_theme_assignment_gives_the_serial_result(monkeypatch):
-    from generator import pipeline
+    from generator import pipeline, processes, themes
     from generator.cli import Project
     from generator.dedupe import dedupe
     from generator.files import read_dumps
@@ -189,14 +190,14 @@ def test_parallel_theme_assignment_gives_the_serial_result(monkeypatch):
     config = Project(ROOT / "mkdocs.yml").load_config().themes
     entries, _ = pipeline.parse_all(read_dumps(DUMPS))
     texts = [(p.title, p.abstract) for p in dedupe(entries)]
-    serial = pipeline.assign_texts(texts, config)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAPERS", 10)
+    serial = themes.assign_texts(texts, config)
+    monkeypatch.setattr(processes, "PARALLEL_MIN_ITEMS", 10)
     calls = []
-    real = pipeline._assign_texts
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _Recording(calls, pipeline.ProcessPoolExecutor))
-    assert pipeline.assign_texts(texts, config) == serial
+    real = themes._assign_chunk
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", _Recording(calls, processes.ProcessPoolExecutor))
+    assert themes.assign_texts(texts, config) == serial
     assert calls, "the parallel path did not run"
-    assert real is pipeline._assign_texts
+    assert real is themes._assign_chunk
 
 
 class _Recording:
