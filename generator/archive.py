@@ -23,6 +23,7 @@ def _archive_row(p: Paper) -> bytes:
     row = {
         "id": p.id,
         "title": p.title,
+        "titles": list(p.titles),
         "abstract": p.abstract,
         "first_seen": p.first_seen.isoformat(),
         "last_seen": p.last_seen.isoformat(),
@@ -153,6 +154,7 @@ def papers_from_archive(archive: dict[str, object]) -> list[Paper]:
                     for s in row.get("sightings", [])
                 ),
                 themes=tuple(row.get("themes", [])),
+                titles=tuple(row.get("titles", ())),
             )
         )
     return papers

@@ -4,10 +4,13 @@ Two sightings are the same paper when
 
 * their titles agree (after normalisation, or within a small typo) and their abstracts agree
   (equal, within small edits, or one is a truncated / ellipsised prefix of the other); or
+* their normalised titles are equal and their abstracts share most of their text (an abstract
+  revised on arXiv: a sentence replaced, another edited); or
 * their abstracts agree strongly (a retitled version of the same paper);
 
 and never when their titles carry different number or version tokens (``MOOSE-Chem2`` vs
-``MOOSE-Chem3``, ``Part II`` vs ``Part III``), nor when the titles agree but the abstracts don't.
+``MOOSE-Chem3``, ``Part II`` vs ``Part III``), nor when the titles agree but the abstracts don't
+(another abstract, or one that only opens with the same sentence).
 
 Candidates are found by blocking, never all pairs: each distinct (title, abstract) gets a few keys
 (the normalised title, the title with one word left out, the first words of the abstract) and only
@@ -25,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .models import Entry, Paper, Sighting, newest_first
@@ -40,6 +43,7 @@ _QUOTES = str.maketrans(
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^\w]+")
 _ASCII_PUNCT = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+_ASCII_PUNCT_LINES = {**_ASCII_PUNCT, ord("\n"): "\n"}
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _DIGITS = re.compile(r"\d+")
 _ROMAN_LETTERS = set("ivxlcdm")
@@ -54,6 +58,22 @@ MIN_PREFIX_SAME_TITLE = 20
 MIN_PREFIX_CHARS = 60
 # A retitled paper is recognised by its abstract alone only when the abstract is this long.
 MIN_RETITLE_ABSTRACT_CHARS = 200
+# Under the same title, an abstract revised on arXiv (a sentence replaced, another edited) is the
+# same paper when the two share at least this share of their word trigrams (Dice). Fitted by
+# benchmarks/dedupe_eval.py on the fit half of its corpus (the report half is held out), precision
+# first: twice the highest share of two different papers there (0.22: same title, one abstract
+# opening with the other's first sentence); revisions shared 0.63 or more.
+REVISION_SHARE = 0.44
+SHINGLE_WORDS = 3
+# ... or when at least half the sentences (and at least two) are kept, equal or within a small
+# edit: one long sentence replaced can be most of the text. A truncated copy is judged so only,
+# on its whole sentences. Not fitted: this is the issue's definition of a revision (another
+# paper that opens alike keeps one sentence).
+SENTENCE_SAME_RATIO = 80.0
+MIN_KEPT_SENTENCES = 2
+MAX_SENTENCES = 60  # compared per abstract (real ones have under 20): the matching is quadratic
+# Where sentences end: . ! or ? and white space, before anything but a lower-case letter.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[^\sa-z])")
 ABSTRACT_KEY_WORDS = 12
 # Abstracts are compared on at most this many characters (real abstracts are shorter).
 COMPARE_CHARS = 3000
@@ -138,6 +158,66 @@ def _abstracts_agree(a: Item, b: Item, min_chars: int) -> bool:
     return fuzz.ratio(x[:COMPARE_CHARS], y[:COMPARE_CHARS]) >= ABSTRACT_SAME_RATIO
 
 
+def _shingles(words: Sequence[str]) -> set[tuple[str, ...]]:
+    return set(zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))
+
+
+def shared_text(x: str, y: str) -> float:
+    """The share of word trigrams two normalised abstracts have in common (Dice: 0 to 1), on
+    their first COMPARE_CHARS characters."""
+    x_set, y_set = _shingles(x[:COMPARE_CHARS].split()), _shingles(y[:COMPARE_CHARS].split())
+    if not x_set or not y_set:
+        return 0.0
+    return 2 * len(x_set & y_set) / (len(x_set) + len(y_set))
+
+
+def revision_share(a: Item, b: Item) -> float | None:
+    """What the revision rule judges two items with the same title by: the text their abstracts
+    share (shared_text); None when one is too short to vouch for a revision."""
+    if min(len(a.abstract), len(b.abstract)) < MIN_PREFIX_CHARS:
+        return None
+    return shared_text(a.abstract, b.abstract)
+
+
+def _kept(reference: Sequence[str], other: Sequence[str]) -> int:
+    unused = list(other)
+    kept = 0
+    for sentence in reference:
+        found = process.extractOne(sentence, unused, scorer=fuzz.ratio, score_cutoff=SENTENCE_SAME_RATIO)
+        if found is not None:
+            kept += 1
+            del unused[found[2]]
+    return kept
+
+
+def kept_sentences(a: Item, b: Item) -> tuple[int, int]:
+    """How many sentences two abstracts have in common (equal or within a small edit, each
+    matched once), out of how many: the sentences of the longer, or the whole sentences of a
+    truncated copy (its last one is cut short, and what followed is unknown)."""
+    x = a.abstract[:COMPARE_CHARS].split("\n", MAX_SENTENCES)[:MAX_SENTENCES]
+    y = b.abstract[:COMPARE_CHARS].split("\n", MAX_SENTENCES)[:MAX_SENTENCES]
+    if a.cut:
+        x = x[:-1]
+    if b.cut:
+        y = y[:-1]
+    kept = min(_kept(x, y), _kept(y, x))  # symmetric, whichever comes first
+    if a.cut or b.cut:
+        return kept, min(len(s) for s, cut in ((x, a.cut), (y, b.cut)) if cut)
+    return kept, max(len(x), len(y))
+
+
+def _revised(a: Item, b: Item) -> bool:
+    share = revision_share(a, b)
+    if share is None:
+        return False
+    # A truncated copy may hold little more than its opening sentence, which another paper can
+    # share: it is judged by the whole sentences it kept only.
+    if not (a.cut or b.cut) and share >= REVISION_SHARE:
+        return True
+    kept, total = kept_sentences(a, b)
+    return kept >= MIN_KEPT_SENTENCES and 2 * kept >= total
+
+
 def _titles_agree(a: Item, b: Item) -> bool:
     return a.title == b.title or fuzz.ratio(a.title, b.title) >= TITLE_TYPO_RATIO
 
@@ -150,7 +230,11 @@ def same_paper(a: Item, b: Item) -> bool:
         if not a.abstract or not b.abstract:
             return a.title == b.title  # nothing else to go on: only an exact title vouches
         # The same title vouches for a short truncated copy; a title with a typo needs more text.
-        return _abstracts_agree(a, b, MIN_PREFIX_SAME_TITLE if a.title == b.title else MIN_PREFIX_CHARS)
+        if _abstracts_agree(a, b, MIN_PREFIX_SAME_TITLE if a.title == b.title else MIN_PREFIX_CHARS):
+            return True
+        if a.title != b.title:
+            return False
+        return _revised(a, b)  # a revised abstract (arXiv v2) under the same title
     return _abstracts_agree(a, b, MIN_RETITLE_ABSTRACT_CHARS)
 
 
@@ -184,11 +268,20 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+def normalize_sentences(text: str) -> str:
+    """`normalize` sentence by sentence: the normalised sentences, one per line."""
+    marked = _SENTENCE_END.sub("\n", text.replace("\n", " "))
+    if marked.isascii() and "&" not in marked:  # most abstracts: the whole text at once
+        lines = marked.lower().translate(_ASCII_PUNCT_LINES).split("\n")
+        return "\n".join(filter(None, (" ".join(line.split()) for line in lines)))
+    return "\n".join(filter(None, map(normalize, marked.split("\n"))))
+
+
 def item_text(entry: Entry) -> tuple[str, str, bool]:
-    """What makes an entry's item: its normalised title and abstract (an ellipsis stripped), and
-    whether the abstract was cut."""
+    """What makes an entry's item: its normalised title and abstract (an ellipsis stripped; one
+    sentence per line), and whether the abstract was cut."""
     abstract, cut = strip_ellipsis(entry.abstract)
-    return normalize(entry.title), normalize(abstract), cut
+    return normalize(entry.title), normalize_sentences(abstract), cut
 
 
 def sighting_order(entry: Entry) -> tuple[date, str, int]:
@@ -278,21 +371,31 @@ def paper_id(title: str, salt: str = "") -> str:
     return f"{_slug(title)}-{digest}"
 
 
-def _completeness(entry: Entry) -> tuple[int, int, int]:
-    """How complete an abstract is: not ellipsised, then longer, then later."""
-    abstract, cut = strip_ellipsis(entry.abstract)
-    return (0 if cut else 1, len(abstract), 0)
+def _complete(group_entries: Sequence[Entry]) -> list[bool]:
+    """Which entries carry a complete abstract: not ellipsised, and not the beginning of a
+    longer abstract of the group (a copy cut without an ellipsis)."""
+    texts = [strip_ellipsis(e.abstract) for e in group_entries]
+    norms = [normalize(abstract) for abstract, _ in texts]
+    cut_short = {n: any(len(m) > len(n) and m.startswith(n) for m in norms) for n in set(norms)}
+    return [not cut and not cut_short[n] for (_, cut), n in zip(texts, norms, strict=True)]
+
+
+def shown(group_entries: Sequence[Entry]) -> Entry:
+    """The sighting whose title and abstract a paper shows: the newest with a complete abstract
+    (a revision replaces the earlier text, a truncated copy never does); when every copy was
+    truncated, the longest (the newest of equals)."""
+    if len(group_entries) == 1:
+        return group_entries[0]
+    complete = _complete(group_entries)
+    if any(complete):
+        return [e for e, whole in zip(group_entries, complete, strict=True) if whole][-1]
+    return max(reversed(group_entries), key=lambda e: len(strip_ellipsis(e.abstract)[0]))
 
 
 def merge(group_entries: Sequence[Entry]) -> Paper:
     """One group (sorted by sighting order) -> a paper with a provisional id."""
     first, last = group_entries[0], group_entries[-1]
-    best = max(group_entries, key=_completeness)  # max() keeps the first of equals: earliest
-    # The title that goes with the most complete abstract; the latest when several do.
-    best_title = max(
-        (e for e in group_entries if _completeness(e) == _completeness(best)),
-        key=sighting_order,
-    ).title
+    best = shown(group_entries)
     with_meta = [
         e for e in group_entries
         if e.published or e.upvotes is not None or e.authors_count is not None or e.organization
@@ -300,7 +403,7 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
     latest_meta = with_meta[-1] if with_meta else None
     return Paper(
         id=paper_id(first.title),
-        title=best_title,
+        title=best.title,
         abstract=best.abstract,
         first_seen=first.date,
         last_seen=last.date,
@@ -309,6 +412,7 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
         organization=latest_meta.organization if latest_meta else None,
         upvotes=latest_meta.upvotes if latest_meta else None,
         sightings=tuple(Sighting(e.dump, e.date, e.position, e.line) for e in group_entries),
+        titles=tuple(dict.fromkeys(e.title for e in group_entries)),
     )
 
 

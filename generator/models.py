@@ -56,7 +56,11 @@ class Sighting:
 
 @dataclass(frozen=True)
 class Paper:
-    """One distinct paper with every sighting of it, newest metadata, and its themes."""
+    """One distinct paper with every sighting of it, newest metadata, and its themes.
+
+    `title` and `abstract` are the newest complete ones seen (see dedupe.shown); `titles` every
+    distinct title it was seen under, in order of first sighting (just `title` when not given).
+    """
 
     id: str
     title: str
@@ -69,6 +73,11 @@ class Paper:
     upvotes: int | None
     sightings: tuple[Sighting, ...]
     themes: tuple[str, ...] = field(default=())
+    titles: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.titles:
+            object.__setattr__(self, "titles", (self.title,))
 
     @property
     def days_seen(self) -> tuple[dt.date, ...]:
@@ -127,6 +136,6 @@ def paper_digest(p: Paper) -> bytes:
     sightings = "\1".join(f"{s.dump}\2{s.date}\2{s.position}\2{s.line}" for s in p.sightings)
     text = (
         f"{p.id}\0{p.title}\0{p.abstract}\0{p.first_seen}\0{p.last_seen}\0{p.published}\0{p.authors_count}\0"
-        f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}"
+        f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}\0{chr(1).join(p.titles)}"
     )
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,6 +23,18 @@ def dump_file(text: str | bytes, name: str = "2026-06-10.txt") -> DumpFile:
     data = text.encode("utf-8") if isinstance(text, str) else text
     day = date.fromisoformat(name[:10])
     return DumpFile(name, day, data, f"dumps/{name}")
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """benchmarks/<name>.py imported (the benchmarks are scripts, not a package)."""
+    module_name = f"benchmarks_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "benchmarks" / f"{name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
 
 
 def seed_dumps() -> list[DumpFile]:

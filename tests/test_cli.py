@@ -46,6 +46,7 @@ def test_build_then_check_accounts_for_all_472_sightings_of_431_papers(seeded):
     assert set(papers[0]) == {
         "id",
         "title",
+        "titles",
         "abstract",
         "first_seen",
         "last_seen",

@@ -9,12 +9,13 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
-from generator.dedupe import dedupe, normalize
+from generator.dedupe import ABSTRACT_SAME_RATIO, Item, dedupe, item_text, kept_sentences, normalize, same_paper
 from generator.models import Entry
 from generator.parse import parse_dump
 
-from .conftest import seed_dumps
+from .conftest import benchmark_module, seed_dumps
 
 ABSTRACT = (
     "Large language models are increasingly used to simulate human participants in behavioural "
@@ -202,3 +203,164 @@ def test_dedupe_is_order_independent_idempotent_and_loses_nothing(rnd: random.Ra
     # Idempotent: deduping the merged papers' own texts again merges nothing further.
     again = dedupe([Entry(p.sightings[0].dump, p.first_seen, i, 1, p.title, p.abstract) for i, p in enumerate(papers)])
     assert len(again) == len(papers)
+
+
+# Revised papers (issue 14): an arXiv v2 under the same title is the same paper; hard negatives
+# are not. The cases come from benchmarks/dedupe_corpus.py, over every seed paper.
+CORPUS = benchmark_module("dedupe_corpus")
+SEED_PAPERS = CORPUS.seed_papers()
+MATERIAL = CORPUS.Corpus(SEED_PAPERS)
+
+
+def _merged(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Whether the two sightings (the second a day later) are one paper; the pair decision must
+    not depend on which comes first (a next-day build compares in the other order)."""
+    a, b = (Item(i, *item_text(entry(*text))) for i, text in enumerate((first, second)))
+    assert same_paper(a, b) == same_paper(b, a)
+    return merged(entry(*first), entry(*second))
+
+
+def _cases(kind: str) -> list:
+    """One case of this kind for every seed paper, each from its own fixed random seed."""
+    return [MATERIAL.case(random.Random(n), paper, kind) for n, paper in enumerate(SEED_PAPERS)]
+
+
+REVISED = (
+    "Large language models are increasingly used to simulate human participants in behavioural "
+    "experiments. We test whether their responses reproduce classic effects from cognitive "
+    "psychology across forty-two tasks, and find that agreement depends strongly on the task family, "
+    "the prompt format and the model size, with smaller models failing most often. We release the "
+    "tasks and the responses of every model so that others can extend the comparison."
+)
+
+
+def test_the_revision_of_the_issue_is_the_same_paper_and_a_same_opening_is_not():
+    # One sentence edited ("forty" -> "forty-two"), the last replaced by a new one: too far apart
+    # for the abstracts to agree as a whole.
+    assert fuzz.ratio(normalize(ABSTRACT), normalize(REVISED)) < ABSTRACT_SAME_RATIO
+    assert _merged((TITLE, ABSTRACT), (TITLE, REVISED))
+    same_opening = ABSTRACT.split(". ")[0] + ". " + OTHER_ABSTRACT
+    assert not _merged((TITLE, ABSTRACT), (TITLE, same_opening))
+
+
+@pytest.mark.parametrize("kind", ["revision", "revision-recased", "revision-added"])
+def test_a_revised_abstract_under_the_same_title_is_the_same_paper(kind):
+    """One sentence replaced by a new one and another edited (or one edited and one added), the
+    rest unchanged, for every seed paper."""
+    cases = _cases(kind)
+    assert len(cases) > 400
+    assert [n for n, case in enumerate(cases) if not _merged(case.first, case.second)] == []
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "title-word+same-opening",
+        "other-title+same-opening",
+        "same-title+other-abstract",
+        "same-title+same-opening",
+        "same-title+same-opening-truncated",
+    ],
+)
+def test_hard_negatives_stay_apart(kind):
+    """One title word changed and another abstract that opens with the same first sentence;
+    another paper opening with the same sentence; the same title with another abstract, or with
+    one that only opens alike (complete or truncated): for every seed paper."""
+    cases = _cases(kind)
+    assert [n for n, case in enumerate(cases) if _merged(case.first, case.second)] == []
+
+
+@pytest.mark.parametrize("suffix", CORPUS.SUFFIXES)
+@pytest.mark.parametrize("same_opening", [False, True], ids=["other-abstract", "same-opening"])
+def test_a_title_with_a_suffix_and_another_abstract_is_another_paper(suffix, same_opening):
+    rng = random.Random(suffix)
+    for paper in SEED_PAPERS:
+        donor = MATERIAL.donor(rng, paper)
+        abstract = MATERIAL.same_opening(paper, donor) if same_opening else donor.abstract
+        assert not _merged((paper.title, paper.abstract), (paper.title + suffix, abstract)), paper.title
+
+
+def _on(day: int, title: str, abstract: str, position: int = 1) -> Entry:
+    when = date(2026, 6, day)
+    return Entry(f"{when.isoformat()}.txt", when, position, position * 4 + 9, title, abstract)
+
+
+def test_a_paper_shows_its_newest_complete_text_and_keeps_every_title_it_was_seen_under():
+    new_title = "Can LLMs Stand In for Human Participants? Classic Effects Revisited"
+    sightings = [
+        _on(10, TITLE, ABSTRACT),
+        _on(11, TITLE, REVISED),  # the revision: the newest complete text
+        _on(12, TITLE.upper(), REVISED[:150] + "…"),  # truncated copies never replace it
+        _on(13, TITLE, ABSTRACT[:200]),
+        _on(13, TITLE, REVISED[:250], position=2),
+    ]
+    (paper,) = dedupe(sightings)
+    assert (paper.title, paper.abstract) == (TITLE, REVISED)
+    assert paper.titles == (TITLE, TITLE.upper())
+    (paper,) = dedupe([*sightings, _on(14, new_title, REVISED)])  # retitled, complete: shown
+    assert (paper.title, paper.abstract) == (new_title, REVISED)
+    assert paper.titles == (TITLE, TITLE.upper(), new_title)
+    assert paper.id == dedupe([sightings[0]])[0].id  # the id never changes
+
+
+def test_when_every_copy_is_truncated_the_longest_is_shown_the_newest_of_equals():
+    short, long_ = ABSTRACT[:120] + "…", ABSTRACT[:200] + "…"
+    (paper,) = dedupe([_on(10, TITLE, long_), _on(11, TITLE, short)])
+    assert paper.abstract == long_
+    (paper,) = dedupe([_on(10, TITLE, long_), _on(11, TITLE.lower(), long_)])
+    assert paper.title == TITLE.lower()
+
+
+SIX = [
+    "Sparse autoencoders decompose the activations of a language model into features that people can read.",
+    "We train them on the residual stream of a mid-sized transformer at every layer.",
+    "Most features respond to a single concept, such as a language, a topic or a syntactic role.",
+    "Ablating a feature changes the model's output in the way its label predicts.",
+    "Features found at one scale reappear, split into finer ones, at larger scales.",
+    "We release the autoencoders, the labels and an interactive browser for every feature.",
+]
+NEW_SENTENCES = [
+    "Our method needs no labelled data and runs on a single graphics card in an afternoon.",
+    "The largest dictionary we train holds a million features and reconstructs the activations almost exactly.",
+]
+SAE_TITLE = "Sparse Autoencoders Find Readable Features in the Residual Stream of Language Models"
+
+
+def test_a_truncated_revision_is_judged_on_its_whole_sentences():
+    # Two of its four whole sentences kept, the fifth cut short: the same paper.
+    cut = " ".join([SIX[0], NEW_SENTENCES[0], SIX[2], NEW_SENTENCES[1], SIX[4][:30]]) + "…"
+    assert _merged((SAE_TITLE, " ".join(SIX)), (SAE_TITLE, cut))
+
+
+def test_a_truncated_copy_sharing_only_its_opening_sentence_is_another_paper():
+    opening = (
+        "Large language models (LLMs) have shown remarkable capabilities across a wide range of natural "
+        "language processing tasks, from question answering and summarisation to code generation and reasoning."
+    )
+    paper = opening + " We study how they handle negation in instructions. They often ignore it."
+    other = opening + " In this work we propose a retrieval method for long documents th…"
+    assert not _merged((SAE_TITLE, paper), (SAE_TITLE, other))
+
+
+def test_a_sibling_with_one_title_word_changed_and_most_of_the_abstract_is_another_paper():
+    """A revision is recognised under the same title only: a title with one word changed and an
+    abstract that kept most sentences is a sibling paper (precision first)."""
+    revised = " ".join([SIX[0], NEW_SENTENCES[0], *SIX[2:5], NEW_SENTENCES[1]])
+    assert _merged((SAE_TITLE, " ".join(SIX)), (SAE_TITLE, revised))
+    sibling = SAE_TITLE.replace("Readable", "Causal")
+    assert not _merged((SAE_TITLE, " ".join(SIX)), (sibling, revised))
+
+
+def test_kept_sentences_does_not_depend_on_which_abstract_comes_first():
+    # Matched greedily, the first abstract's sentences would find one partner, the second's two.
+    first = (
+        "We train the model on all ten benchmarks and report accuracy. "
+        "We tune the model on all ten benchmarks and report the error."
+    )
+    second = (
+        "We train a model on all the ten benchmarks and we report its accuracy. "
+        "We train the model on all ten benchmarks and report the accuracy."
+    )
+    a, b = (Item(i, *item_text(entry(abstract=text))) for i, text in enumerate((first, second)))
+    assert kept_sentences(a, b) == kept_sentences(b, a)
+    assert same_paper(a, b) == same_paper(b, a)

@@ -3,35 +3,28 @@ cold build of all the dumps gives, or declines and lets the cold build run."""
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import shutil
-import sys
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from generator import dedupe, incremental
-from generator.archive import ARCHIVE_PATH
+from generator.archive import ARCHIVE_PATH, papers_from_archive
 from generator.cli import Project
 from generator.files import code_fingerprint, read_dumps
 from generator.models import DumpFile
 from generator.pipeline import BuildResult, build, extend
 from generator.state import BuildCache, BuildState
 
-from .conftest import DUMPS, ROOT, make_project
+from .conftest import DUMPS, benchmark_module, make_project
 
 CODE = code_fingerprint()
 
 
 def _synth():
-    spec = importlib.util.spec_from_file_location("benchmarks_synth", ROOT / "benchmarks" / "synth.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("synth")
 
 
 def _dumps(pairs: list[tuple[str, bytes]]) -> list[DumpFile]:
@@ -316,3 +309,59 @@ def test_a_state_that_cannot_be_saved_leaves_the_last_one_and_the_build_succeeds
     assert (project / "docs" / "days" / seeds[-1].name.replace(".txt", ".md")).is_file()
     assert state_file.read_bytes() == before
     assert not list(state_file.parent.glob(".*.tmp"))
+
+
+def test_a_revised_paper_seen_on_a_later_day_extends_to_the_cold_result(site):
+    """A later day brings revisions (same title, one sentence replaced and another edited) of
+    earlier papers, a truncated copy of one, and hard negatives (the same title or one word
+    changed, with another abstract opening with the same sentence; the title plus a suffix):
+    the next day's build is the cold build, the revisions join their papers, which show the
+    revised text, keep their ids and list every title in papers.json."""
+    import json
+    import random
+
+    from .conftest import HEADER_A, entry_a
+
+    corpus = benchmark_module("dedupe_corpus")
+    seeds = corpus.seed_papers()
+    material = corpus.Corpus(seeds)
+    rng = random.Random(14)
+    earlier, filler = seeds[:12], seeds[12:20]
+    revised = {p.title: material.case(rng, p, "revision").second[1] for p in earlier[:4]}
+    recased = material.case(rng, earlier[4], "revision-recased").second
+    negatives = [
+        material.case(rng, earlier[5], "same-title+same-opening").second,
+        material.case(rng, earlier[6], "title-word+same-opening").second,
+        (earlier[7].title + ": A Survey", filler[0].abstract),
+    ]
+    days = {
+        "2026-01-05.txt": [(p.title, p.abstract) for p in earlier[:6]],
+        "2026-01-06.txt": [(p.title, p.abstract) for p in earlier[6:]],
+        "2026-01-07.txt": [*revised.items(), recased, *negatives, (filler[1].title, filler[1].abstract)],
+        # The revision of the first paper seen again truncated: it must not replace the revision.
+        "2026-01-08.txt": [(earlier[0].title, revised[earlier[0].title][:200] + "…")],
+    }
+    dumps = _dumps(
+        [(name, (HEADER_A + "".join(entry_a(t, a) for t, a in texts)).encode()) for name, texts in days.items()]
+    )
+    first = _cold(dumps[:2], site)
+    assert first.state is not None
+    state, on_disk = first.state, first.files
+    for n in (3, 4):
+        step = _next(state, on_disk, dumps[:n], site)
+        cold = _cold(dumps[:n], site)
+        _same(step, cold)
+        state, on_disk = step.state, step.files
+    ids = {p.title: p.id for p in first.papers}
+    assert len(cold.papers) == 12 + 3 + 1  # the revisions joined; the negatives and the new paper did not
+    rows = {row["id"]: row for row in json.loads(cold.files[ARCHIVE_PATH])["papers"]}
+    for paper in earlier[:4]:
+        row = rows[ids[paper.title]]  # the same id as before the revision came
+        assert (row["title"], row["abstract"], row["titles"]) == (paper.title, revised[paper.title], [paper.title])
+        assert len(row["sightings"]) == 2 + (paper is earlier[0])
+    row = rows[ids[earlier[4].title]]
+    assert (row["title"], row["abstract"]) == recased
+    assert row["titles"] == [earlier[4].title, recased[0]]
+    # Commands that read the last build read the titles back.
+    read_back = {p.id: p.titles for p in papers_from_archive(json.loads(cold.files[ARCHIVE_PATH]))}
+    assert read_back == {p.id: p.titles for p in cold.papers}
