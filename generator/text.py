@@ -78,22 +78,22 @@ SHORT_ABSTRACT = 360  # an abstract up to this long is shown whole
 
 
 def opening(abstract: str) -> tuple[str, str]:
-    """(opening, rest) of an abstract as pages show it (`display`): the first sentence or two,
-    at most OPENING_MAX characters (cut at a word), and what follows; `opening + " " + rest`
-    is the whole text. A short abstract is all opening."""
+    """(opening, rest) of an abstract as pages show it (`display`, whitespace runs made one
+    space): the first sentence or two, at most OPENING_MAX characters (cut at a word), and what
+    follows, from the space that follows it; `opening + rest` is the whole text. A short
+    abstract is all opening."""
     text = " ".join(display(abstract).split())
     if len(text) <= SHORT_ABSTRACT:
         return text, ""
-    ends = [m.start() for m in _SENTENCE_END.finditer(text, 0, OPENING_MAX + 1)]
     cut = 0
-    for end in ends:
-        if end > OPENING_MAX:
+    for match in _SENTENCE_END.finditer(text, 0, OPENING_MAX + 1):
+        if match.start() > OPENING_MAX:
             break
-        cut = end
-        if end >= OPENING_MIN:
+        cut = match.start()
+        if cut >= OPENING_MIN:
             break
     if cut == 0:
         cut = text.rfind(" ", 0, OPENING_MAX)
         if cut <= 0:
-            cut = OPENING_MAX
-    return text[:cut].rstrip(), text[cut:].lstrip()
+            cut = OPENING_MAX  # one unbroken word: cut inside it
+    return text[:cut], text[cut:]
