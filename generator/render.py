@@ -182,7 +182,7 @@ def paper_list(
     `dated`) and, with `openings`, the opening of its abstract: raw HTML, like the paper blocks
     (theme pages list thousands; Markdown's inline pass over them was most of a large build).
     `before_date` is literal text, e.g. "first seen "."""
-    lines = [f'<ul class="digest-list{" digest-list--openings" if openings else ""}" markdown="0">']
+    lines = [f'<ul class="digest-list"{" data-openings" if openings else ""} markdown="0">']
     for p in papers:
         lead = ""
         if openings:
