@@ -57,7 +57,7 @@
 
     var view = document.createElement("button");
     view.type = "button";
-    view.className = "md-button digest-toolbar__view";
+    view.className = "digest-toolbar__view";
     bar.appendChild(view);
 
     var filter = document.createElement("select");
