@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/lighthouse.py [--site DIR] [--pages PATH ...] [--runs N]
 
-Serves DIR (default: site/, built by `make site`) on 127.0.0.1 and runs Lighthouse's default
+Serves DIR (default: site/, built by `make site`) on 127.0.0.1, gzipping text files as GitHub
+Pages does (--no-gzip: as they are on disk), and runs Lighthouse's default
 (mobile, simulated throttling) audit of each page with Debian's Chromium (CHROME_PATH, default
 /usr/bin/chromium). Lighthouse is the npm package, installed into .cache/lighthouse/ on first use.
 Prints each page's HTML size and its performance and accessibility scores (the median of
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
+import io
 import json
 import os
 import shutil
@@ -31,13 +34,37 @@ PAGES = ["", "days/2026-11-19/"]  # home and the busiest real day (204 new paper
 KB = 1024
 
 
+TEXT = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
+
+
 class _Quiet(SimpleHTTPRequestHandler):
+    gzip = True
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def send_head(self):  # type: ignore[no-untyped-def]
+        """A text file gzipped when the browser accepts it, as GitHub Pages serves it."""
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to the folder's URL
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (self.gzip and accepts and path.suffix in TEXT and path.is_file()):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), 6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
-def _serve(site: Path) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+
+def _serve(site: Path, compress: bool) -> tuple[ThreadingHTTPServer, str]:
+    handler = type("Handler", (_Quiet,), {"gzip": compress})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -70,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="the built site (make site)")
     parser.add_argument("--pages", nargs="*", default=PAGES, help="paths below the site's root")
     parser.add_argument("--runs", type=int, default=3, help="runs per page; the median is printed")
+    parser.add_argument("--no-gzip", action="store_true", help="serve files as they are on disk")
     args = parser.parse_args(argv)
     chrome = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
     if not (args.site / "index.html").is_file():
@@ -83,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = sorted(args.site.rglob("*.html"), key=lambda p: p.stat().st_size, reverse=True)
     largest = pages[0]
     print(f"largest HTML page: {largest.relative_to(args.site)} {largest.stat().st_size / KB:.1f} KB")
-    server, base = _serve(args.site)
+    server, base = _serve(args.site, not args.no_gzip)
+    print(f"served {'as on disk' if args.no_gzip else 'gzipped, as GitHub Pages does'}")
     try:
         for path in args.pages:
             html = args.site / path / "index.html"
