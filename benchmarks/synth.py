@@ -189,8 +189,10 @@ def generate(days: int, seed: int = 1, per_day: int = 60, seeds: Seeds | None = 
     for k in range(days):
         day = START + timedelta(days=k)
         count = rng.randint(per_day - 10, per_day + 10)
-        if rng.random() < BUSY_DAY_SHARE:
-            count = rng.randint(*BUSY_DAY_ENTRIES)
+        # Busy days from a generator of their own: the other days stay as they were without them.
+        busy = random.Random(f"{seed}-busy-{k}")
+        if busy.random() < BUSY_DAY_SHARE:
+            count = busy.randint(*BUSY_DAY_ENTRIES)
         papers: list[Paper] = []
         for _ in range(count):
             if history and rng.random() < 0.10:

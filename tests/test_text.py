@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.charts import PALETTE, month_bars, stacked_bars
+from generator.charts import month_bars, stacked_bars
 from generator.models import Brief, Day
 from generator.text import OPENING_MAX, SHORT_ABSTRACT, display, opening
 
@@ -95,11 +95,16 @@ def test_month_chart_leaves_gaps_for_missing_months_and_labels_its_axes():
     assert "Month first seen" in texts and "Papers" in texts and "0" in texts
 
 
+# Okabe & Ito (2008), black aside: told apart with any common colour-vision deficiency.
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
 def test_stacked_chart_uses_the_colour_blind_safe_palette_and_groups_the_rest():
     themes = [f"t{i}" for i in range(10)]
     day = date(2026, 3, 1)
     days = [Day(day, tuple(_brief(day, n, t) for n, t in enumerate(themes * 2)), ())]
     svg = stacked_bars(days, [])
-    fills = set(re.findall(r'fill="(#[0-9A-Fa-f]{6})"', svg))
-    assert fills <= set(PALETTE) | {"#999999"} and "#999999" in fills
+    fills = {f.upper() for f in re.findall(r'fill="(#[0-9A-Fa-f]{6})"', svg)}
+    assert fills <= OKABE_ITO | {"#999999"} and "#999999" in fills
+    assert len(fills) == 8  # seven themes in colours of their own, the other three in grey
     assert "Other themes" in svg
