@@ -702,3 +702,17 @@ def test_chart_text_is_readable_on_a_phone(browser, base_url: str) -> None:
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_links_in_text_are_underlined(page, watch: Watch, base_url: str) -> None:
+    """Links in running text are told apart by more than their colour (WCAG 1.4.1)."""
+    for name in ("home", "theme", "archive", "subscribe", "day-busiest"):
+        page.goto(base_url + PAGES[name], wait_until="networkidle")
+        plain = page.evaluate(
+            """() => Array.from(document.querySelectorAll('article p a, article li a, article td a'))
+                .filter(a => !a.closest('nav.digest-themes') && !a.matches('.digest-tag, .headerlink'))
+                .filter(a => !getComputedStyle(a).textDecorationLine.includes('underline'))
+                .map(a => a.textContent)"""
+        )
+        assert plain == [], name
+    watch.assert_clean()
