@@ -156,7 +156,7 @@ def _legend(names: Sequence[str], y: float) -> tuple[list[str], float]:
 
 def stacked_bars(days: Sequence[Day], themes: Sequence[ThemeView]) -> str:
     """New papers per day (per month when the days span more than MAX_DAYS), stacked by primary
-    theme: the seven themes with the most papers in colour, the others together in grey."""
+    theme: the seven themes with the most papers in colour, the remaining ones together in grey."""
     if not days:
         empty = ['<text x="0" y="20">No papers yet.</text>']
         return _svg("chart-days", 30, "New papers over time", "No papers yet.", empty)
@@ -182,7 +182,7 @@ def stacked_bars(days: Sequence[Day], themes: Sequence[ThemeView]) -> str:
     top_value = _top_value(peak)
     unit = "month" if axis.by_month else "day"
     body = _axes(axis, peak, height, "New papers", f"{unit.capitalize()} first seen")
-    labels = [names.get(t, "Other") for t in top] + (["Other themes"] if "*" in series else [])
+    labels = [names.get(t, "Other") for t in top] + (["Remaining themes"] if "*" in series else [])
     for slot, counts in sorted(buckets.items()):
         x = axis.x(slot) + (0.5 if axis.bar_width > 2 else 0.0)
         y = _TOP + height

@@ -107,4 +107,4 @@ def test_stacked_chart_uses_the_colour_blind_safe_palette_and_groups_the_rest():
     fills = {f.upper() for f in re.findall(r'fill="(#[0-9A-Fa-f]{6})"', svg)}
     assert fills <= OKABE_ITO | {"#999999"} and "#999999" in fills
     assert len(fills) == 8  # seven themes in colours of their own, the other three in grey
-    assert "Other themes" in svg
+    assert "Remaining themes" in svg
