@@ -294,8 +294,12 @@ _pagefind_payload = pagefind_files.payload
 
 
 def distinctive_words(archive_path: Path, count: int = 8) -> list[tuple[str, str, str]]:
-    """(word, paper id, first-seen day) for papers spread over the archive: a word of each paper's
-    title that no other paper's title or abstract holds (the rarest there is)."""
+    """(word, paper id, its day page's URL below the site, e.g. "days/2021-01-06/2/") for papers
+    spread over the archive: a word of each paper's title that no other paper's title or
+    abstract holds (the rarest there is)."""
+    sys.path.insert(0, str(ROOT))
+    from generator.render import day_part
+
     papers = json.loads(archive_path.read_text(encoding="utf-8"))["papers"]
     word_re = re.compile(r"[a-z]{6,}")
     df: Counter[str] = Counter()
@@ -306,7 +310,8 @@ def distinctive_words(archive_path: Path, count: int = 8) -> list[tuple[str, str
         p = papers[(k * len(papers)) // count]
         words = sorted(set(word_re.findall(p["title"].lower())), key=lambda w: (df[w], w))
         if words:
-            picks.append((words[0], p["id"], p["first_seen"]))
+            part = day_part(p["sightings"][0]["position"])
+            picks.append((words[0], p["id"], f"days/{p['first_seen']}/" + (f"{part}/" if part > 1 else "")))
     return picks
 
 
@@ -429,13 +434,19 @@ def _lookup(bundle: Path, meta: Any, word: str) -> tuple[Path | None, list[Path]
             words = words[0]  # [[word entries]]
         for w in words:
             stem = w[0] if isinstance(w, list) and w and isinstance(w[0], str) else None
-            if stem and word.startswith(stem) and (best is None or len(stem) > len(best[0])):
+            if stem and _stem_of(word, stem) and (best is None or len(stem) > len(best[0])):
                 best, best_chunk = w, chunk_path
     hit_pages, page = [], 0
     for hit in best[1] if best else []:
         page += hit[0]  # page numbers are stored as deltas from the previous hit's
         hit_pages.append(page)
     return best_chunk, [bundle / "fragment" / f"{pages[i][0]}.pf_fragment" for i in hit_pages]
+
+
+def _stem_of(word: str, stem: str) -> bool:
+    """Whether Pagefind's stored `stem` can be `word`'s: a prefix of it, or (Snowball's English
+    stemmer restores a final e: "spiking" -> "spike") a prefix once its final "e" is dropped."""
+    return word.startswith(stem) or (stem.endswith("e") and len(stem) > 3 and word.startswith(stem[:-1]))
 
 
 def _fragment_url(path: Path) -> str:
@@ -448,14 +459,15 @@ def _pagefind_exact(metas: list[tuple[Path, Path]], queries: list[tuple[str, str
     decoded = [(bundle, _cbor(_pagefind_payload(meta_path))[0]) for bundle, meta_path in metas]
     per_query = []
     found = 0
-    for word, _pid, first_seen in queries:
+    for word, pid, page in queries:
         size, fragments = 0, []
         for bundle, meta in decoded:
             chunk, frags = _lookup(bundle, meta, word)
             size += chunk.stat().st_size if chunk else 0
             fragments += frags
         size += sum(f.stat().st_size for f in fragments[:shown])
-        if any(f"days/{first_seen}/" in _fragment_url(f) for f in fragments):
+        # The paper's own record: its anchor on the page (of a busy day, the part) that holds it.
+        if any(_fragment_url(f).endswith(f"{page}#{pid}") for f in fragments):
             found += 1
         per_query.append({"word": word, "hits": len(fragments), "kb": round(size / KB, 1)})
     return {

@@ -14,6 +14,9 @@ picked at random per day. Papers are recombined from the seed dumps in dumps/:
   words from the abstract vocabulary, so no two abstracts open alike (real abstracts rarely do,
   and a shared opening would put every copy of a seed sentence in one dedupe block).
 
+About one day in 60 is a busy day of 200-240 entries, as busy as the busiest real day (204 new
+papers on 2026-11-19), so the largest pages measured are those of real busy days.
+
 About 10% of each day's entries are re-sightings of earlier papers (mostly of recent weeks),
 half of them exact and half perturbed: case change, truncated abstract ending in "…", a typo in
 the title, an HTML entity in the title, or a new title with the same abstract.
@@ -46,6 +49,8 @@ ORGANIZATIONS = (
     "Google DeepMind", "Meta AI", "Microsoft Research", "Allen Institute for AI", "Tsinghua University",
     "Stanford University", "MIT CSAIL", "ETH Zurich", "Hugging Face", "Shanghai AI Lab",
 )  # fmt: skip
+BUSY_DAY_SHARE = 1 / 60  # the share of days as busy as the busiest real one
+BUSY_DAY_ENTRIES = (200, 240)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _WORD = re.compile(r"^[A-Za-z][a-z]{3,}$")
 
@@ -184,6 +189,10 @@ def generate(days: int, seed: int = 1, per_day: int = 60, seeds: Seeds | None = 
     for k in range(days):
         day = START + timedelta(days=k)
         count = rng.randint(per_day - 10, per_day + 10)
+        # Busy days from a generator of their own: the other days stay as they were without them.
+        busy = random.Random(f"{seed}-busy-{k}")
+        if busy.random() < BUSY_DAY_SHARE:
+            count = busy.randint(*BUSY_DAY_ENTRIES)
         papers: list[Paper] = []
         for _ in range(count):
             if history and rng.random() < 0.10:

@@ -66,7 +66,8 @@ _ID_ATTR = re.compile(r'\bid="([^"]+)"')
 
 
 def _day_anchors(docs: Mapping[str, bytes]) -> list[tuple[str, str]]:
-    """(day, paper id) of every paper anchor on the generated day pages."""
+    """(page, paper id) of every paper anchor on the generated day pages; a page is named by
+    its URL below days/: "2026-11-19" for the day's page, "2026-11-19/2" for its second part."""
     return [
         (path[len("days/") : -len(".md")], pid)
         for path, data in sorted(docs.items())
@@ -92,7 +93,8 @@ def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report
         pid = paper["id"]
         day_page = f"days/{paper['first_seen']}.md"
         where = anchors.get(pid, [])
-        if where != [day_page]:
+        # On exactly one page of its first day: the day's own page or one of its parts.
+        if len(where) != 1 or where[0] not in (day_page, *_parts_of(where[0], paper["first_seen"])):
             report.problems.append(
                 f"{day_page}: paper {pid} should be there once as new, found on {where or 'no page'}"
             )
@@ -100,6 +102,12 @@ def check_pages(archive: Mapping[str, object], docs: Mapping[str, bytes], report
             if f'.md#{pid}"' not in theme_text.get(theme, ""):
                 report.problems.append(f"themes/{theme}/: paper {pid} is not listed")
     report.counts["day pages"] = sum(1 for p in docs if p.startswith("days/"))
+
+
+def _parts_of(page: str, day: str) -> tuple[str, ...]:
+    """`page` when it is a part of `day`'s page (days/<day>/<n>.md), else nothing."""
+    head, _, part = page[len("days/") : -len(".md")].partition("/")
+    return (page,) if head == day and part.isdigit() else ()
 
 
 def check_feeds(docs: Mapping[str, bytes], site_url: str, report: Report) -> None:
@@ -120,7 +128,7 @@ def check_feeds(docs: Mapping[str, bytes], site_url: str, report: Report) -> Non
                 continue
             items += 1
             day, _, anchor = url[len(site_url + "days/") :].partition("/#")
-            if (day, anchor) not in anchors:
+            if (day, unquote(anchor)) not in anchors:
                 report.problems.append(f"{path}: item link {url} has no anchor on its day page")
     report.counts["feed items"] = items
 

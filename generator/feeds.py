@@ -47,7 +47,7 @@ from feedgen.feed import FeedGenerator
 
 from .config import SiteConfig
 from .models import Brief, Paper, newest_first
-from .render import lookup_links, meta_line
+from .render import lookup_links, meta_line, paper_url
 
 GENERATOR = "digest"
 RSS_PATH = "feeds/rss.xml"
@@ -210,7 +210,7 @@ def item_guid(site: SiteConfig, feed_path: str, paper_id: str) -> str:
 
 def paper_link(site: SiteConfig, paper: Paper) -> str:
     """The paper's anchor on the page of the day it was first seen."""
-    return f"{site.site_url}days/{paper.first_seen.isoformat()}/#{quote(paper.id, safe='')}"
+    return site.site_url + paper_url(paper)
 
 
 def summary_html(paper: Paper) -> str:

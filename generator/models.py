@@ -9,6 +9,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .text import opening
+
 
 @dataclass(frozen=True)
 class DumpFile:
@@ -96,11 +98,21 @@ class Brief(NamedTuple):
     first_seen: dt.date
     themes: tuple[str, ...]
     days_seen: tuple[dt.date, ...]
+    position: int  # its place in the listing of its first day (the first sighting's position)
+    opening: str  # the first sentence or two of its abstract, as pages show it (text.opening)
 
     @classmethod
     def of(cls, paper: Paper) -> Brief:
         days = _one_day(paper.first_seen) if len(paper.sightings) == 1 else paper.days_seen
-        return cls(paper.id, paper.title, paper.first_seen, paper.themes, days)
+        return cls(
+            paper.id,
+            paper.title,
+            paper.first_seen,
+            paper.themes,
+            days,
+            paper.sightings[0].position if paper.sightings else 0,
+            opening(paper.abstract)[0],
+        )
 
 
 @functools.cache
@@ -139,3 +151,24 @@ def paper_digest(p: Paper) -> bytes:
         f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}\0{chr(1).join(p.titles)}"
     )
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day with a sighting: the papers first seen that day and those seen again."""
+
+    day: dt.date
+    new: tuple[Brief, ...]  # first seen this day, by id
+    seen_again: tuple[Brief, ...]  # seen this day, first seen earlier; by id
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    """A theme with its papers, as the pages and charts show it."""
+
+    id: str
+    name: str
+    description: str
+    papers: tuple[Brief, ...]  # newest first
+    months: tuple[tuple[dt.date, tuple[Brief, ...]], ...]  # (first of month, papers) newest first
+    month_pages: bool  # older months have pages of their own

@@ -13,19 +13,21 @@ import hashlib
 import itertools
 import json
 import operator
+import posixpath
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 import jinja2
 from markupsafe import Markup
 
-from .charts import share_bars, stacked_bars
+from .charts import month_bars, share_bars, stacked_bars
 from .config import SiteConfig
-from .models import Brief, Paper
+from .models import Brief, Day, Paper, ThemeView
+from .text import display, opening
 from .themes import ThemeConfig
 
 MONTH_NAMES = (
@@ -43,7 +45,7 @@ NBSP = "\u00a0"
 # than `.*?` with DOTALL on a 100 KB page.
 RAW_BLOCK = re.compile(r'^<(section|ul) class="digest-(?:papers|list)"[^\n]*>\n(?:[^\n]*\n)*?</\1>$', re.M)
 # A theme page lists at most this many papers; older months move to month pages.
-THEME_PAGE_PAPERS = 300
+THEME_PAGE_PAPERS = 200
 
 
 def md_text(value: object) -> Markup:
@@ -91,16 +93,63 @@ def _escape(text: str) -> str:
     )
 
 
+# A day page lists the papers at these many listing positions; a busier day continues on
+# days/<day>/2.md and so on. By listing position, which never changes once the day is built, so a
+# paper's page (and every link to it) stays put when it is seen again or its upvotes change.
+DAY_PART_POSITIONS = 60
+
+
+def day_part(position: int) -> int:
+    """The part of its first day's page a paper is on (1 = the day's own page)."""
+    return (max(position, 1) - 1) // DAY_PART_POSITIONS + 1
+
+
+def day_path(day: date, part: int = 1) -> str:
+    """A day page's Markdown file: days/2026-11-19.md, its continuation days/2026-11-19/2.md."""
+    return f"days/{day.isoformat()}.md" if part == 1 else f"days/{day.isoformat()}/{part}.md"
+
+
+def _position(paper: Brief | Paper) -> int:
+    if isinstance(paper, Brief):
+        return paper.position
+    return paper.sightings[0].position if paper.sightings else 0
+
+
+def paper_path(paper: Brief | Paper) -> str:
+    """The page a paper is on as new, with its anchor: "days/2026-11-19/2.md#some-paper-1a2b3c4d"."""
+    return f"{day_path(paper.first_seen, day_part(_position(paper)))}#{paper.id}"
+
+
+def paper_url(paper: Brief | Paper) -> str:
+    """The site URL, below the site's root, of a paper's anchor: "days/2026-11-19/2/#id"."""
+    part = day_part(_position(paper))
+    page = f"days/{paper.first_seen.isoformat()}/" + (f"{part}/" if part > 1 else "")
+    return f"{page}#{quote(paper.id, safe='')}"
+
+
+def reading_order(paper: Paper) -> tuple[bool, int, int]:
+    """Within a theme: upvotes where known (most first), then the place in the listing."""
+    return (paper.upvotes is None, -(paper.upvotes or 0), _position(paper))
+
+
 def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     """One paper on its day page: raw HTML that Markdown leaves alone, every value escaped.
+
+    Title (with a permalink), meta line, theme chips, the opening of the abstract with the rest
+    one click away in a <details> (no script needed; find-in-page opens it), look-up links. The
+    data-* attributes are what the page's script filters and sorts by.
 
     Written in Python rather than as a template macro: it runs once per paper, tens of thousands
     of times in a large archive, and this is several times faster than a Jinja macro. Links name
     the target's Markdown file (`up` leads from the page's folder to the docs folder); the MkDocs
     hook turns them into the site's URLs, as MkDocs does for Markdown links."""
+    pid = _escape(paper.id)
+    upvotes = f' data-upvotes="{paper.upvotes}"' if paper.upvotes is not None else ""
     lines = [
-        '<div class="digest-paper" markdown="0" data-pagefind-body>',
-        f'<h3 id="{_escape(paper.id)}">{_escape(paper.title)}</h3>',
+        f'<div class="digest-paper" markdown="0" data-pagefind-body data-themes="{_escape(" ".join(paper.themes))}"'
+        f' data-order="{_position(paper)}"{upvotes}>',
+        f'<h3 id="{pid}">{_escape(display(paper.title))}<a class="headerlink" href="#{pid}" '
+        f'title="Link to this paper" data-pagefind-ignore>¶</a></h3>',
     ]
     meta = meta_line(paper)
     if meta:
@@ -111,7 +160,13 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
         for i, t in enumerate(paper.themes)
     )
     lines.append(f'<p class="digest-tags">{tags}</p>')
-    lines.append(f'<p class="digest-abstract">{_escape(paper.abstract)}</p>')
+    first, rest = opening(paper.abstract)
+    if rest:
+        lines.append(
+            f'<details class="digest-abstract"><summary>{_escape(first)}</summary><p>{_escape(rest)}</p></details>'
+        )
+    else:
+        lines.append(f'<p class="digest-abstract">{_escape(first)}</p>')
     lookups = " · ".join(
         f'<a href="{_escape(url)}" rel="noopener">{label}</a>' for label, url in lookup_links(paper.title)
     )
@@ -120,29 +175,27 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     return Markup("\n".join(lines))
 
 
-def paper_list(papers: Sequence[Paper | Brief], up: str, before_date: str = "") -> Markup:
-    """Links to papers' anchors on their day pages, each with its first day: raw HTML, like the
-    paper blocks (theme pages list thousands; Markdown's inline pass over them was most of a
-    large build). `before_date` is literal text, e.g. "first seen "."""
-    lines = ['<ul class="digest-list" markdown="0">']
-    lines.extend(
-        f'<li><a href="{up}days/{p.first_seen.isoformat()}.md#{_escape(p.id)}">{_escape(p.title)}</a> '
-        f"<small>{before_date}{long_date(p.first_seen).replace(' ', NBSP)}</small></li>"
-        for p in papers
-    )
+def paper_list(
+    papers: Sequence[Paper | Brief], up: str, before_date: str = "", openings: bool = False, dated: bool = True
+) -> Markup:
+    """Links to papers' anchors on their day pages, each with its first day (unless not
+    `dated`) and, with `openings`, the opening of its abstract: raw HTML, like the paper blocks
+    (theme pages list thousands; Markdown's inline pass over them was most of a large build).
+    `before_date` is literal text, e.g. "first seen "."""
+    lines = [f'<ul class="digest-list"{" data-openings" if openings else ""} markdown="0">']
+    for p in papers:
+        lead = ""
+        if openings:
+            text = p.opening if isinstance(p, Brief) else opening(p.abstract)[0]
+            lead = f'<span class="digest-opening">{_escape(text)}</span>'
+        when = f" <small>{before_date}{long_date(p.first_seen).replace(' ', NBSP)}</small>" if dated else ""
+        lines.append(f'<li><a href="{up}{_escape(paper_path(p))}">{_escape(display(p.title))}</a>{when}{lead}</li>')
     lines.append("</ul>")
     return Markup("\n".join(lines))
 
 
 _FIRST_SEEN = operator.attrgetter("first_seen")
 _ID = operator.attrgetter("id")
-
-
-@dataclass(frozen=True)
-class Day:
-    day: date
-    new: tuple[Brief, ...]  # first seen this day, by id
-    seen_again: tuple[Brief, ...]  # seen this day, first seen earlier; by id
 
 
 def build_days(briefs: Sequence[Brief]) -> list[Day]:
@@ -154,6 +207,11 @@ def build_days(briefs: Sequence[Brief]) -> list[Day]:
         for d in brief.days_seen[1:]:  # the first is first_seen
             again[d].append(brief)
     return [Day(d, tuple(new.get(d, ())), tuple(sorted(again[d], key=_ID))) for d in sorted(new.keys() | again.keys())]
+
+
+def day_parts(day: Day) -> list[int]:
+    """The parts of a day's page that hold papers (part 1 always: the day's own page)."""
+    return sorted({1} | {day_part(b.position) for b in day.new})
 
 
 def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
@@ -171,22 +229,14 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         nowrap=lambda s: str(s).replace(" ", NBSP),  # a date in a list or table stays on one line
         month_label=month_label,
         meta=meta_line,
+        display=display,
+        paper_path=paper_path,
         lookup=lookup_links,
         yamlstr=lambda s: Markup(json.dumps(" ".join(str(s).split()), ensure_ascii=False)),
     )
     env.globals["paper_block"] = paper_block
     env.globals["paper_list"] = paper_list
     return env
-
-
-@dataclass(frozen=True)
-class ThemeView:
-    id: str
-    name: str
-    description: str
-    papers: tuple[Brief, ...]  # newest first
-    months: tuple[tuple[date, tuple[Brief, ...]], ...]  # (first of month, papers) newest first
-    month_pages: bool  # older months have pages of their own
 
 
 def _theme_views(briefs: Sequence[Brief], themes: ThemeConfig) -> list[ThemeView]:
@@ -240,9 +290,10 @@ class PageCache:
     reuse: Mapping[str, str] = field(default_factory=dict)
     reuse_salt: str = ""
 
-    def fresh(self, path: str, *parts: object, papers: Iterable[Brief] = ()) -> bool:
-        """Record the page's key; whether it must be rendered."""
-        key = self.reuse.get(path)
+    def fresh(self, path: str, *parts: object, papers: Iterable[Brief] = (), group: str = "") -> bool:
+        """Record the page's key; whether it must be rendered. A page of a `group` (the parts
+        of a day's page, keyed by the day's page) reuses its key only while the group's is."""
+        key = self.reuse.get(path) if not group or group in self.reuse else None
         if key is None:
             digest = hashlib.blake2b(f"{self.salt}\0{path}\0{parts!r}".encode(), digest_size=16)
             digest.update(b"".join(map(self.digests.__getitem__, map(_ID, papers))))
@@ -254,10 +305,6 @@ class PageCache:
         return True
 
 
-def day_path(day: date) -> str:
-    return f"days/{day.isoformat()}.md"
-
-
 def theme_month_path(theme_id: str, month: date) -> str:
     return f"themes/{theme_id}/{month:%Y-%m}.md"
 
@@ -265,7 +312,8 @@ def theme_month_path(theme_id: str, month: date) -> str:
 def pages_showing(papers: Iterable[Brief], days: Iterable[date]) -> set[str]:
     """The keyed pages whose key may change when `papers` change (or come or go) and `days` get
     new sightings or neighbours: every day page a paper is on, each of its themes' month pages
-    (the paper as it was and as it is, for themes it leaves and joins), and the days' pages."""
+    (the paper as it was and as it is, for themes it leaves and joins), and the days' pages.
+    A day's page stands for all its parts (PageCache.fresh's `group`)."""
     paths = {day_path(day) for day in days}
     for paper in papers:
         paths.update(map(day_path, paper.days_seen))
@@ -296,7 +344,6 @@ def render_site(
     days = build_days(briefs)
     theme_views = _theme_views(briefs, themes)
     theme_names = {t.id: t.name for t in themes.themes}
-    order = {t.id: i for i, t in enumerate(themes.themes)}
     common = {
         "site": site,
         "theme_names": theme_names,
@@ -309,22 +356,28 @@ def render_site(
     for i, day in enumerate(days):
         previous = days[i - 1].day if i > 0 else None
         following = days[i + 1].day if i + 1 < len(days) else None
-        path = day_path(day.day)
-        if cache and not cache.fresh(path, day.day, previous, following, papers=(*day.new, *day.seen_again)):
-            continue
-        sections = defaultdict(list)
-        for paper in full(day.new):
-            sections[paper.themes[0] if paper.themes else "other"].append(paper)
-        out[path] = env.get_template("day.md.j2").render(
-            common,
-            day=day,
-            sections=[(t, sections[t.id]) for t in theme_views if sections[t.id]]
-            + [(None, sections[k]) for k in sorted(sections) if k not in order],
-            previous=previous,
-            next=following,
-        )
+        parts = day_parts(day)
+        to_render = [
+            part
+            for part in parts
+            if not cache
+            or cache.fresh(
+                day_path(day.day, part),
+                day.day,
+                previous,
+                following,
+                parts,
+                papers=(*day.new, *day.seen_again),
+                group=day_path(day.day),
+            )
+        ]
+        if to_render:
+            papers = full(day.new)
+            for part in to_render:
+                out[day_path(day.day, part)] = _day_page(env, common, day, part, parts, papers, previous, following)
     for view in theme_views:
         shown = view.months
+        chart = Markup(month_bars(view.months, f"chart-{view.id}"))
         if view.month_pages:
             shown, count = (), 0
             for month, ps in view.months:
@@ -337,7 +390,9 @@ def render_site(
                 if cache and not cache.fresh(path, view.id, month, papers=ps):
                     continue
                 out[path] = env.get_template("theme_month.md.j2").render(common, theme=view, month=month, papers=ps)
-        out[f"themes/{view.id}/index.md"] = env.get_template("theme.md.j2").render(common, theme=view, shown=shown)
+        out[f"themes/{view.id}/index.md"] = env.get_template("theme.md.j2").render(
+            common, theme=view, shown=shown, chart=chart
+        )
     out["themes/index.md"] = env.get_template("themes.md.j2").render(common)
     # The archive page lists the latest year's days; every year has a page of its own, so no
     # page grows without bound.
@@ -355,13 +410,12 @@ def render_site(
         for year, months in by_year
     ]
     out["archive.md"] = env.get_template("archive.md.j2").render(common, years=by_year, year_counts=year_counts)
-    latest = days[-1] if days else None
-    latest_counts = Counter(p.themes[0] for p in latest.new if p.themes) if latest else Counter()
+    recent = days[::-1][: site.home_days]
     out["index.md"] = env.get_template("home.md.j2").render(
         common,
-        latest=latest,
-        latest_counts=[(t, latest_counts[t.id]) for t in theme_views if latest_counts[t.id]],
-        recent=days[::-1][: site.home_days],
+        latest=recent[0] if recent else None,
+        latest_top=_top_by_theme(recent[0], full, theme_views) if recent else [],
+        recent=[(d, sorted(full(d.new), key=reading_order)[:HOME_DAY_PAPERS]) for d in recent[1:]],
     )
     out["stats.md"] = env.get_template("stats.md.j2").render(
         common,
@@ -370,6 +424,86 @@ def render_site(
         most_seen=_most_seen(briefs, 20),
     )
     return dict(out)
+
+
+def _day_page(
+    env: jinja2.Environment,
+    common: Mapping[str, object],
+    day: Day,
+    part: int,
+    parts: Sequence[int],
+    papers: Sequence[Paper],
+    previous: date | None,
+    following: date | None,
+) -> str:
+    """One part of a day's page: its papers by primary theme (taxonomy order, then themes not in
+    the taxonomy), each theme's in reading order; the day's themes, with links to the part each
+    starts on, at the top."""
+    here = day_path(day.day, part)
+    views: Sequence[ThemeView] = common["themes"]  # type: ignore[assignment]
+    order = {t.id: n for n, t in enumerate(views)}
+    names = {t.id: t.name for t in views}
+
+    def link(path: str) -> str:
+        return posixpath.relpath(path, posixpath.dirname(here))
+
+    by_theme: dict[str, list[Paper]] = defaultdict(list)
+    for paper in sorted(papers, key=reading_order):
+        by_theme[paper.themes[0] if paper.themes else "other"].append(paper)
+    theme_ids = sorted(by_theme, key=lambda t: (t not in order, order.get(t, 0), t))
+    sections, index = [], []
+    for theme_id in theme_ids:
+        members = by_theme[theme_id]
+        mine = [p for p in members if day_part(_position(p)) == part]
+        if mine:
+            sections.append((theme_id, names.get(theme_id, "Other"), mine))
+        first_part = min(day_part(_position(p)) for p in members)
+        target = "" if first_part == part else link(day_path(day.day, first_part))
+        index.append((names.get(theme_id, "Other"), len(members), f"{target}#{theme_id}"))
+    last_position = max((b.position for b in day.new), default=0)
+    part_links = [
+        (
+            n,
+            "" if n == part else link(day_path(day.day, n)),
+            (n - 1) * DAY_PART_POSITIONS + 1,
+            min(n * DAY_PART_POSITIONS, max(last_position, 1)),
+        )
+        for n in parts
+    ]
+    return env.get_template("day.md.j2").render(
+        common,
+        day=day,
+        part=part,
+        parts=part_links,
+        sections=sections,
+        index=index,
+        up="../" * here.count("/"),
+        previous=(previous, link(day_path(previous))) if previous else None,
+        next=(following, link(day_path(following))) if following else None,
+    )
+
+
+HOME_THEME_PAPERS = 3  # the latest day's top papers per theme on the home page
+HOME_DAY_PAPERS = 3  # ... and each earlier recent day's
+
+
+def _top_by_theme(
+    day: Day, full: Callable[[Sequence[Brief]], list[Paper]], views: Sequence[ThemeView]
+) -> list[tuple[str, str, int, list[Paper]]]:
+    """The day's top papers of each primary theme (taxonomy order, then themes not in it):
+    (theme name, link to its section on the day's page, papers in it, the top papers)."""
+    by_theme: dict[str, list[Paper]] = defaultdict(list)
+    for paper in sorted(full(day.new), key=reading_order):
+        by_theme[paper.themes[0] if paper.themes else "other"].append(paper)
+    names = {v.id: v.name for v in views}
+    order = {v.id: n for n, v in enumerate(views)}
+    found = []
+    for theme_id in sorted(by_theme, key=lambda t: (t not in order, order.get(t, 0), t)):
+        members = by_theme[theme_id]
+        part = min(day_part(_position(p)) for p in members)
+        href = f"{day_path(day.day, part)}#{theme_id}"
+        found.append((names.get(theme_id, "Other"), href, len(members), members[:HOME_THEME_PAPERS]))
+    return found
 
 
 def _most_seen(briefs: Sequence[Brief], count: int) -> list[Brief]:

@@ -212,6 +212,15 @@ def primary_nav_link(page, text: str):
     return page.locator("nav.md-nav--primary a.md-nav__link").filter(has_text=pattern, visible=True).first
 
 
+def heading_text(page, paper_id: str) -> str:
+    """A paper heading's text without its permalink sign."""
+    return page.evaluate(
+        "id => Array.from(document.getElementById(id).childNodes)"
+        ".filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')",
+        paper_id,
+    )
+
+
 def expect_at_anchor(page, path: str, anchor: str) -> None:
     expect(page).to_have_url(re.compile(rf"{re.escape(path)}#{re.escape(anchor)}$"))
     assert urlsplit(page.url).fragment == anchor
@@ -252,12 +261,12 @@ def test_theme_from_navigation_then_paper_lands_on_its_anchor(page, watch: Watch
 
     link = page.locator("article a[href*='days/'][href*='#']").first
     href = link.get_attribute("href")
-    day, anchor = re.search(r"days/(\d{4}-\d{2}-\d{2})/#(.+)$", href).groups()
+    day, part, anchor = re.search(r"days/(\d{4}-\d{2}-\d{2})/(\d+/)?#(.+)$", href).groups()
     paper = next(p for p in papers(project) if p["id"] == anchor)
     assert paper["first_seen"] == day and "neuroscience" in paper["themes"]
     link.click()
-    expect_at_anchor(page, f"/days/{day}/", anchor)
-    expect(page.locator(f"[id='{anchor}']")).to_have_text(paper["title"])
+    expect_at_anchor(page, f"/days/{day}/{part or ''}", anchor)
+    assert heading_text(page, anchor) == paper["title"]
     shot(page, "03-paper-anchor")
     watch.assert_clean()
 
@@ -361,7 +370,7 @@ def test_script_in_a_title_shows_as_text_and_runs_nothing(page, watch: Watch, ba
     page.goto(f"{base_url}days/{paper['first_seen']}/#{paper['id']}", wait_until="load")
     heading = page.locator(f"h3[id='{paper['id']}']")
     expect(heading).to_have_count(1)
-    assert heading.text_content() == HOSTILE_TITLE
+    assert heading_text(page, paper["id"]) == HOSTILE_TITLE
     shot(page, "08-hostile-title-day")
     page.goto(f"{base_url}themes/{paper['themes'][0]}/", wait_until="load")
     link = page.locator(f"article a[href$='#{paper['id']}']")
@@ -377,30 +386,328 @@ def test_script_in_a_title_shows_as_text_and_runs_nothing(page, watch: Watch, ba
     watch.assert_clean()
 
 
-# --- full-page screenshots to look at (light and dark) -------------------------------------------
+# --- day pages made for scanning ------------------------------------------------------------------
 
-SCREENSHOT_PAGES = {
-    "home": "",
-    "day-2026-06-10": "days/2026-06-10/",
-    "theme-neuroscience": "themes/neuroscience/",
-    "stats": "stats/",
-}
+BUSIEST_DAY = "2026-11-19"  # 204 new papers: the busiest shipped day
+UPVOTED_DAY = "2026-06-10"  # some papers with upvotes, some without
+PHONE = {"width": 390, "height": 844}
 
 
-@pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_full_page_screenshots(browser, base_url: str, color_scheme: str) -> None:
+def _context(browser, watch: Watch, **options):
+    """A watched context with other options (JavaScript off, a phone's viewport...)."""
+    context = browser.new_context(viewport=options.pop("viewport", VIEWPORT), service_workers="block", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.on("request", lambda request: None if _is_local(request.url) else watch.external.append(request.url))
+    context.route(NOT_LOCAL, lambda route: route.abort())
+    return context
+
+
+def day_papers(project: Path, day: str) -> list[dict]:
+    return [p for p in papers(project) if p["first_seen"] == day]
+
+
+def test_abstract_opens_without_javascript(browser, base_url: str, project: Path) -> None:
+    """No script: the opening shows, the rest of the abstract is one click away (<details>)."""
     watch = Watch()
-    context = _open_context(browser, watch, color_scheme=color_scheme)
+    context = _context(browser, watch, java_script_enabled=False)
     try:
         page = context.new_page()
         _watch_page(page, watch)
-        expected = "slate" if color_scheme == "dark" else "default"
-        for name, path in SCREENSHOT_PAGES.items():
-            page.goto(base_url + path, wait_until="load")
-            if scheme(page) != expected:  # Material follows the media query; the toggle is the fallback
-                page.locator("form[data-md-component='palette'] label").first.click()
-            expect(page.locator("body")).to_have_attribute("data-md-color-scheme", expected)
-            shot(page, f"full-{name}-{color_scheme}", full_page=True)
+        page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="load")
+        assert page.locator(".digest-toolbar").count() == 0  # the script's tools are not there
+        details = page.locator("details.digest-abstract").first
+        expect(details).not_to_have_attribute("open", "")
+        rest = details.locator("p")
+        expect(rest).to_be_hidden()
+        expect(details.locator("summary")).to_be_visible()
+        shot(page, "11-day-no-js-compact")
+        details.locator("summary").click()
+        expect(rest).to_be_visible()
+        expect(details).to_have_attribute("open", "")
+        # The opening and the rest are the paper's whole abstract.
+        block = details.locator("xpath=ancestor::div[contains(@class, 'digest-paper')]")
+        paper_id = block.locator("h3").get_attribute("id")
+        paper = next(p for p in papers(project) if p["id"] == paper_id)
+        shown = details.locator("summary").text_content() + rest.text_content()
+        assert shown == " ".join(paper["abstract"].split())
+        shot(page, "12-day-no-js-opened")
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_closed_abstract_is_found_by_find_in_page(page, watch: Watch, base_url: str) -> None:
+    """A word only in the hidden rest of an abstract is found by the browser's find (Chromium's
+    find-in-page opens the <details> that holds it; window.find, its scripted form, only finds).
+    Text a page really hides (display: none) is not found: the control below."""
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+    details = page.locator("details.digest-abstract").nth(3)
+    expect(details).not_to_have_attribute("open", "")
+    words = re.findall(r"[A-Za-z]{9,}", details.locator("p").text_content())
+    opening = page.locator("article").text_content().split(details.locator("p").text_content())[0]
+    word = next(w for w in words if w not in opening)  # not found earlier on the page
+    assert page.evaluate("w => window.find(w)", word)
+    page.evaluate("() => { window.getSelection().removeAllRanges(); window.scrollTo(0, 0); }")
+    details.locator("p").evaluate("p => { p.style.display = 'none'; }")
+    assert not page.evaluate("w => window.find(w)", word)
+    watch.assert_clean()
+
+
+def test_compact_full_switch_is_remembered(page, watch: Watch, base_url: str) -> None:
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+    switch = page.locator(".digest-toolbar__view")
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    closed = "Array.from(document.querySelectorAll('details.digest-abstract')).filter(d => !d.open).length"
+    assert page.evaluate(closed) > 0
+    switch.click()
+    expect(switch).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(closed) == 0
+    shot(page, "13-day-full")
+    # Remembered: another day, and the same one reloaded, open in full.
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/2/", wait_until="networkidle")
+    expect(page.locator(".digest-toolbar__view")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(closed) == 0
+    page.locator(".digest-toolbar__view").click()
+    page.reload(wait_until="networkidle")
+    expect(page.locator(".digest-toolbar__view")).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate(closed) > 0
+    watch.assert_clean()
+
+
+def _shown(page) -> list[dict]:
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('section.digest-papers')).map(section => ({
+            theme: section.previousElementSibling.id,
+            hidden: section.hidden || section.previousElementSibling.hidden,
+            papers: Array.from(section.querySelectorAll('.digest-paper')).filter(p => !p.hidden)
+                .map(p => p.querySelector('h3').id),
+        }))"""
+    )
+
+
+def test_filter_by_theme_and_sort_on_a_day_page(page, watch: Watch, base_url: str, project: Path) -> None:
+    day = day_papers(project, UPVOTED_DAY)
+    by_id = {p["id"]: p for p in day}
+    page.goto(f"{base_url}days/{UPVOTED_DAY}/", wait_until="networkidle")
+
+    def position(paper_id: str) -> int:
+        return by_id[paper_id]["sightings"][0]["position"]
+
+    # The page's own order, within each theme: upvotes (most first) where known, then the listing.
+    for section in _shown(page):
+        expected = sorted(
+            section["papers"], key=lambda i: (by_id[i]["upvotes"] is None, -(by_id[i]["upvotes"] or 0), position(i))
+        )
+        assert section["papers"] == expected, section["theme"]
+    assert any(by_id[i]["upvotes"] for s in _shown(page) for i in s["papers"][:1])
+
+    page.locator(".digest-toolbar__sort").select_option("listing")
+    for section in _shown(page):
+        assert section["papers"] == sorted(section["papers"], key=position), section["theme"]
+    shot(page, "14-day-sorted-by-listing")
+
+    # Filter: a secondary theme too, so papers come from several sections.
+    counts = Counter(t for p in day for t in p["themes"])
+    theme = next(t for t, _ in counts.most_common() if any(t in p["themes"][1:] for p in day))
+    page.locator(".digest-toolbar__filter").select_option(theme)
+    shown = [i for s in _shown(page) if not s["hidden"] for i in s["papers"]]
+    assert sorted(shown) == sorted(p["id"] for p in day if theme in p["themes"])
+    assert all(not s["papers"] for s in _shown(page) if s["hidden"])
+    expect(page.locator(".digest-toolbar__status")).to_contain_text(f"{len(shown)} of {len(day)} papers")
+    shot(page, "15-day-filtered")
+    page.locator(".digest-toolbar__filter").select_option("")
+    assert sum(len(s["papers"]) for s in _shown(page)) == len(day)
+    watch.assert_clean()
+
+
+def test_permalink_shows_on_hover_and_focus_and_copies(browser, base_url: str, project: Path) -> None:
+    watch = Watch()
+    context = _context(browser, watch, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        _watch_page(page, watch)
+        page.goto(f"{base_url}days/{BUSIEST_DAY}/2/", wait_until="networkidle")
+        heading = page.locator(".digest-paper h3").nth(2)
+        paper_id = heading.get_attribute("id")
+        permalink = heading.locator("a.headerlink")
+        # (Material's instant navigation makes links absolute.)
+        assert urljoin(page.url, permalink.get_attribute("href")) == f"{base_url}days/{BUSIEST_DAY}/2/#{paper_id}"
+        opacity = "el => getComputedStyle(el).opacity"
+        page.mouse.move(0, 0)
+        assert permalink.evaluate(opacity) == "0"
+        heading.hover()
+        expect(permalink).to_have_css("opacity", "1")
+        page.mouse.move(0, 0)
+        expect(permalink).to_have_css("opacity", "0")
+        permalink.focus()  # as the Tab key does
+        expect(permalink).to_have_css("opacity", "1")
+        page.keyboard.press("Enter")
+        expect_at_anchor(page, f"/days/{BUSIEST_DAY}/2/", paper_id)
+        # Copy link: the clipboard holds the paper's permalink.
+        page.evaluate("navigator.clipboard.writeText('nothing yet')")
+        button = page.locator(f".digest-paper:has(h3[id='{paper_id}']) .digest-copy")
+        button.click()
+        expect(button).to_have_text("Link copied")
+        assert page.evaluate("navigator.clipboard.readText()") == f"{base_url}days/{BUSIEST_DAY}/2/#{paper_id}"
+        shot(page, "16-permalink-copied")
+        # The paper is where every link to it leads: papers.json's first day, the second part.
+        paper = next(p for p in papers(project) if p["id"] == paper_id)
+        assert paper["first_seen"] == BUSIEST_DAY
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_phone_reaches_the_days_themes_from_the_top(browser, base_url: str, project: Path) -> None:
+    watch = Watch()
+    context = _context(browser, watch, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        _watch_page(page, watch)
+        page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+        themes = page.locator("nav.digest-themes a")
+        expect(themes.first).to_be_in_viewport()  # on the first screen, no scrolling
+        day = day_papers(project, BUSIEST_DAY)
+        primary = Counter(p["themes"][0] for p in day)
+        assert themes.count() == len(primary)
+        shot(page, "17-phone-day-top")
+        # A theme whose papers start on a later part of the day: the link leads there.
+        names = {t: theme_name(project, t) for t in primary if t != "other"}
+        later = page.locator("nav.digest-themes a[href*='/2/'], nav.digest-themes a[href*='/3/']").first
+        label = later.text_content()
+        theme = next(t for t, n in names.items() if label.startswith(n))
+        later.tap()
+        expect(page).to_have_url(re.compile(rf"/days/{BUSIEST_DAY}/\d/#{theme}$"))
+        expect(page.locator(f"h2[id='{theme}']")).to_be_in_viewport()
+        shot(page, "18-phone-day-theme")
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+# --- every page at a phone's width, in light and dark; axe-core on each ----------------------------
+
+PAGES = {
+    "home": "",
+    "day-busiest": f"days/{BUSIEST_DAY}/",
+    "day-busiest-part-2": f"days/{BUSIEST_DAY}/2/",
+    "day-upvoted": f"days/{UPVOTED_DAY}/",
+    "theme": "themes/neuroscience/",
+    "themes": "themes/",
+    "archive": "archive/",
+    "archive-year": "archive/2026/",
+    "stats": "stats/",
+    "subscribe": "subscribe/",
+    "about": "about/",
+    "search": "search/",
+}
+# Checked with axe-core (the search page is checked by its own tests).
+AXE_PAGES = ["home", "day-busiest", "theme", "archive", "stats", "subscribe"]
+MODES = {
+    "light": {"color_scheme": "light"},
+    "dark": {"color_scheme": "dark"},
+    "phone": {"color_scheme": "light", "viewport": PHONE, "is_mobile": True, "has_touch": True},
+}
+AXE_VERSION = "4.10.3"
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's script, from npm (installed into .cache/axe-core/ on first use)."""
+    from . import npm_package
+
+    try:
+        folder = npm_package.ensure("axe-core", AXE_VERSION)
+    except npm_package.NpmError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return (folder / "axe.min.js").read_text(encoding="utf-8")
+
+
+def _open_mode(browser, watch: Watch, mode: str):
+    context = _context(browser, watch, **dict(MODES[mode]))
+    page = context.new_page()
+    _watch_page(page, watch)
+    return context, page
+
+
+def _goto(page, url: str, mode: str) -> None:
+    page.goto(url, wait_until="networkidle")
+    expected = "slate" if mode == "dark" else "default"
+    if scheme(page) != expected:  # Material follows the media query; the toggle is the fallback
+        page.locator("form[data-md-component='palette'] label").first.click()
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", expected)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_axe_finds_no_serious_violation(browser, base_url: str, axe_source: str, mode: str) -> None:
+    watch = Watch()
+    context, page = _open_mode(browser, watch, mode)
+    found = {}
+    try:
+        for name in AXE_PAGES:
+            _goto(page, base_url + PAGES[name], mode)
+            page.add_script_tag(content=axe_source)
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            serious = [
+                f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            if serious:
+                found[name] = serious
+        assert found == {}
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_every_page_screenshot_and_no_sideways_scroll(browser, base_url: str, mode: str) -> None:
+    """Full-page screenshots of every page to look at; none scrolls sideways (at 390 px too)."""
+    watch = Watch()
+    context, page = _open_mode(browser, watch, mode)
+    try:
+        wide = {}
+        for name, path in PAGES.items():
+            _goto(page, base_url + path, mode)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > page.viewport_size["width"]:
+                wide[name] = width
+            shot(page, f"page-{name}-{mode}", full_page=True)
+        assert wide == {}
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_chart_text_is_readable_on_a_phone(browser, base_url: str) -> None:
+    """Every chart label renders at 11 px or more at 390 px wide; axes are labelled."""
+    watch = Watch()
+    context, page = _open_mode(browser, watch, "phone")
+    try:
+        for path in ("stats/", "themes/neuroscience/"):
+            _goto(page, base_url + path, "phone")
+            sizes = page.evaluate(
+                """() => Array.from(document.querySelectorAll('svg.digest-chart text')).map(t =>
+                    parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a)"""
+            )
+            assert sizes and min(sizes) >= 11, (path, min(sizes))
+            labels = page.locator("svg.digest-chart text").all_text_contents()
+            assert any("first seen" in label for label in labels), path  # the time axis' title
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_links_in_text_are_underlined(page, watch: Watch, base_url: str) -> None:
+    """Links in running text are told apart by more than their colour (WCAG 1.4.1)."""
+    for name in ("home", "theme", "archive", "subscribe", "day-busiest"):
+        page.goto(base_url + PAGES[name], wait_until="networkidle")
+        plain = page.evaluate(
+            """() => Array.from(document.querySelectorAll('article p a, article li a, article td a'))
+                .filter(a => !a.closest('nav.digest-themes') && !a.matches('.digest-tag, .headerlink'))
+                .filter(a => !getComputedStyle(a).textDecorationLine.includes('underline'))
+                .map(a => a.textContent)"""
+        )
+        assert plain == [], name
+    watch.assert_clean()

