@@ -421,26 +421,38 @@ def _lookup(bundle: Path, meta: Any, word: str) -> tuple[Path | None, list[Path]
     Pagefind stores stems; the stem is the longest stored word that starts `word`. It may sort
     into another chunk than `word` itself, so every chunk that could hold a prefix is read."""
     pages, chunk_list = meta[1], meta[2]  # [[fragment hash, word count]], [[from, to, chunk hash]]
+    stem = _snowball(word)  # what Pagefind stores (Snowball English: "duality" -> "dualiti")
     candidates: dict[str, Path] = {}
-    for end in range(len(word), 2, -1):
-        prefix = word[:end]
+    for prefix in {text[:end] for text in (word, stem) for end in range(len(text), 2, -1)}:
         for low, high, digest in chunk_list:
             if low <= prefix <= high:
                 candidates.setdefault(digest, bundle / "index" / f"{digest}.pf_index")
-    best, best_chunk = None, None
-    for chunk_path in candidates.values():
+    best, best_chunk, exact = None, None, False
+    for chunk_path in sorted(candidates.values()):
         words, _ = _cbor(_pagefind_payload(chunk_path))
         if len(words) == 1 and isinstance(words[0], list) and words[0] and isinstance(words[0][0], list):
             words = words[0]  # [[word entries]]
         for w in words:
-            stem = w[0] if isinstance(w, list) and w and isinstance(w[0], str) else None
-            if stem and _stem_of(word, stem) and (best is None or len(stem) > len(best[0])):
+            stored = w[0] if isinstance(w, list) and w and isinstance(w[0], str) else None
+            if stored == stem:
+                best, best_chunk, exact = w, chunk_path, True
+            elif not exact and stored and _stem_of(word, stored) and (best is None or len(stored) > len(best[0])):
                 best, best_chunk = w, chunk_path
     hit_pages, page = [], 0
     for hit in best[1] if best else []:
         page += hit[0]  # page numbers are stored as deltas from the previous hit's
         hit_pages.append(page)
     return best_chunk, [bundle / "fragment" / f"{pages[i][0]}.pf_fragment" for i in hit_pages]
+
+
+def _snowball(word: str) -> str:
+    """Snowball's English stem of `word` when snowballstemmer is installed (a test dependency),
+    else the word itself (then the prefix rule of _stem_of finds the stored stem)."""
+    try:
+        import snowballstemmer
+    except ImportError:
+        return word
+    return str(snowballstemmer.stemmer("english").stemWord(word))
 
 
 def _stem_of(word: str, stem: str) -> bool:
