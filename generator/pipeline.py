@@ -34,7 +34,8 @@ from .incremental import GroupIndex, group_entries
 from .models import Brief, DumpFile, Entry, Paper, Sighting, newest_first
 from .parse import parse_dump
 from .render import PageCache, pages_showing, render_site
-from .themes import ThemeConfig, assign
+from .theme_model import Scored, ThemeModel, override_examples
+from .themes import ThemeConfig
 
 ARCHIVE_PATH = "data/papers.json"
 # Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
@@ -173,6 +174,7 @@ class BuildState:
     warnings: list[Warning_]
     digests: dict[str, bytes]  # paper id -> paper_digest()
     seen_dumps: set[str]  # the dumps with at least one sighting
+    theme_model: ThemeModel | None = None  # fitted on the labels and the pinned papers' texts
     # What the build wrote, for the next one to keep what it need not redo: the key of each
     # day and theme-month page and archive month, and (set by the writer) where the files
     # are and each one's size and modification time, to tell that they are still as written.
@@ -425,34 +427,36 @@ def _can_fork() -> bool:
 PARALLEL_MIN_PAPERS = 4000
 
 
-def _assign_texts(job: tuple[ThemeConfig, list[tuple[str, str]]]) -> list[tuple[str, ...]]:
+def _score_texts(job: tuple[ThemeConfig, list[tuple[str, str]]]) -> Scored:
     config, texts = job
-    return [assign(title, abstract, config).themes for title, abstract in texts]
+    return Scored.of(texts, config)
 
 
-def assign_texts(texts: list[tuple[str, str]], config: ThemeConfig) -> list[tuple[str, ...]]:
+def assign_texts(texts: list[tuple[str, str]], model: ThemeModel) -> list[tuple[str, ...]]:
     """Themes for each (title, abstract), in order. Each depends only on its own text, so a large
-    batch is split over the machine's cores; the result is the same either way."""
+    batch is scored (rules, embedding) over the machine's cores; the result is the same either way."""
     workers = min(os.cpu_count() or 1, 8)
+    config = model.config
     if len(texts) < PARALLEL_MIN_PAPERS or workers < 2 or not _can_fork():
-        return _assign_texts((config, texts))
+        return model.assign(_score_texts((config, texts)))
+    model.fitted  # noqa: B018  (fitted first, so the workers' embedder is loaded once, shared)
     size = -(-len(texts) // (workers * 4))
     jobs = [(config, texts[i : i + size]) for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [themes for chunk in pool.map(_assign_texts, jobs) for themes in chunk]
+        return model.assign(Scored.concat(list(pool.map(_score_texts, jobs)), len(config.themes)))
 
 
-def _themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> list[Paper]:
+def _themes(papers: list[Paper], config: Config, cache: BuildCache | None, model: ThemeModel) -> list[Paper]:
     """Papers with their themes: computed from each paper's own text (or reused), then pins."""
     texts = [(p.title, p.abstract) for p in papers]
     if cache is None:
-        assigned = assign_texts(texts, config.themes)
+        assigned = assign_texts(texts, model)
     else:
-        base = cache._hasher("themes", repr(config.themes))
+        base = cache._hasher("themes", model.fingerprint)
         keys = [cache._key(title, abstract, base=base) for title, abstract in texts]
         cache.used_themes.update(keys)
         missing = [i for i, key in enumerate(keys) if key not in cache.themes]
-        for i, themes in zip(missing, assign_texts([texts[i] for i in missing], config.themes), strict=True):
+        for i, themes in zip(missing, assign_texts([texts[i] for i in missing], model), strict=True):
             cache.themes[keys[i]] = themes
         assigned = [cache.themes[key] for key in keys]
     return [
@@ -490,7 +494,8 @@ def _build(
     grouper = cold_grouper(entries)
     papers, ids = dedupe_grouped(grouper)
     lap("dedupe")
-    papers = _themes(papers, config, cache)  # on every core
+    model = ThemeModel(config.themes, override_examples(papers, config.overrides))
+    papers = _themes(papers, config, cache, model)  # on every core
     lap("themes")
     # The grouping's compact form for the next day's build, made beside rendering (one core).
     index = (
@@ -514,6 +519,7 @@ def _build(
             list(warnings),
             digests,
             seen_dumps,
+            model,
         )
     lap("state")
     _collect_only_new_objects()
@@ -688,7 +694,10 @@ def _extend(
     # Themes depend only on a paper's text: a re-sighted paper whose text did not change keeps them.
     same_text = {p.id for p in changed if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)}
     same_themes = [replace(p, themes=old[p.id].themes) for p in changed if p.id in same_text]
-    updated = same_themes + _themes([p for p in changed if p.id not in same_text] + fresh, config, None)
+    to_theme = [p for p in changed if p.id not in same_text] + fresh
+    if state.theme_model is None or any(p.id in config.overrides for p in to_theme):
+        return None  # a pinned paper's text is new: the model learns from it, so all is redone
+    updated = same_themes + _themes(to_theme, config, None, state.theme_model)
     new_briefs = {p.id: Brief.of(p) for p in updated}
     briefs = [new_briefs.pop(b.id, b) for b in state.briefs]  # re-sighted: same place
     fresh_briefs = sorted(new_briefs.values(), key=newest_first)
@@ -713,6 +722,7 @@ def _extend(
         state.warnings + warnings,
         digests,
         state.seen_dumps | {e.dump for e in entries},
+        state.theme_model,
         page_keys=state.page_keys,
         page_salt=state.page_salt,
         chunks=state.chunks,

@@ -212,6 +212,10 @@ class ThemeConfig:
     secondary_ratio: float = 0.5
     title_weight: float = 3.0
     abstract_cap: int = 3
+    # Labelled papers (theme_model.Example) the learned model is fitted on; their digest is part
+    # of the repr, which keys the theme cache and the next-day state.
+    labels: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    labels_digest: str = ""
     _matcher: _Matcher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -589,20 +593,24 @@ def _score(title: str, abstract: str, config: ThemeConfig):
     return scores, hits
 
 
+def choose(scores: Sequence[float], config: ThemeConfig) -> tuple[str, ...]:
+    """The rules' themes from per-theme scores (config order): the best theme if it reaches
+    the threshold (else 'other'), then secondaries reaching `secondary_ratio` of it."""
+    ranked = sorted((i for i, t in enumerate(config.themes) if t.id != OTHER), key=lambda i: (-scores[i], i))
+    best = ranked[0] if ranked else None
+    if best is None or scores[best] < config.threshold or scores[best] <= 0:
+        return (OTHER,)
+    floor = max(config.threshold, config.secondary_ratio * scores[best])
+    extra = [config.themes[i].id for i in ranked[1:] if scores[i] >= floor and scores[i] > 0]
+    return (config.themes[best].id, *extra[: config.max_secondary])
+
+
 def assign(title: str, abstract: str, config: ThemeConfig) -> Assignment:
     """Themes of one paper from its own title and abstract: primary first, then secondaries."""
     scores, hits = _score(title, abstract, config)
     order = sorted(range(len(config.themes)), key=lambda i: (-scores[i], i))
-    ranked = [i for i in order if config.themes[i].id != OTHER]
-    best = ranked[0] if ranked else None
-    if best is None or scores[best] < config.threshold or scores[best] <= 0:
-        themes: tuple[str, ...] = (OTHER,)
-    else:
-        floor = max(config.threshold, config.secondary_ratio * scores[best])
-        extra = [config.themes[i].id for i in ranked[1:] if scores[i] >= floor and scores[i] > 0]
-        themes = (config.themes[best].id, *extra[: config.max_secondary])
     return Assignment(
-        themes=themes,
+        themes=choose(scores, config),
         scores=tuple((config.themes[i].id, scores[i]) for i in order),
         matched=tuple(
             (config.themes[i].id, tuple(label for _, label in sorted(hits[i], key=lambda h: -h[0])))
