@@ -28,6 +28,7 @@ from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Probl
 from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
+from .theme_model import LABELS_FILE
 from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, in_background, no_gc_pauses
 
 ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
@@ -312,7 +313,7 @@ def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path, code: str) -> 
     and templates beside mkdocs.yml, every dump's name and bytes, and where the output goes."""
     digest = hashlib.sha256(code.encode())
     digest.update(b"\0" + str(out_dir.resolve()).encode() + b"\0" + os.getcwd().encode())
-    inputs = [root / "mkdocs.yml", root / "themes.yml", root / "overrides.yml"]
+    inputs = [root / "mkdocs.yml", root / "themes.yml", root / "overrides.yml", root / LABELS_FILE]
     inputs += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
     for path in inputs:
         with contextlib.suppress(OSError):
