@@ -238,7 +238,7 @@ def _fit_once(
     scale = np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=weights)) + 1e-6
     design = np.hstack([(dense - mean) / scale, EMBEDDING_SCALE * scored.vectors.astype(np.float64)])
     labels = np.array([ex.primary for ex in examples])
-    classes = sorted(set(labels), key=config.ids.index)
+    classes = sorted({str(label) for label in labels}, key=config.ids.index)
     if len(classes) == 1:
         coef = np.zeros((1, design.shape[1]))
         intercept = np.zeros(1)
@@ -279,13 +279,15 @@ def one_blas_thread():
 
 
 def fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None = None) -> Fitted | None:
-    """The model learned from `examples` (None when they name fewer than two themes).
+    """The model learned from `examples` (None when there are none: the rules decide).
     C is chosen by cross-validation on these examples only (strict, then lenient accuracy)."""
     with one_blas_thread():
         return _fit(config, examples, scored)
 
 
 def _fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None) -> Fitted | None:
+    if not examples:
+        return None  # nothing labelled: the rules decide alone
     described = description_examples(config)
     if scored is None:
         scored = Scored.of([(ex.title, ex.abstract) for ex in examples], config)
