@@ -281,6 +281,8 @@ def one_blas_thread():
 def fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None = None) -> Fitted | None:
     """The model learned from `examples` (None when there are none: the rules decide).
     C is chosen by cross-validation on these examples only (strict, then lenient accuracy)."""
+    import sklearn.linear_model  # noqa: F401  (loaded first: thread limits apply to loaded libraries)
+
     with one_blas_thread():
         return _fit(config, examples, scored)
 
