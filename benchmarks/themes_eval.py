@@ -119,7 +119,12 @@ def main(argv: list[str]) -> int:
     print(line("learned model, cross-validated", cv))
     print("learning curve (share of each training fold used):")
     for fraction in (0.25, 0.5, 0.75):
-        print(line(f"  {fraction:.0%} of the training labels", figures(examples, cross_validate(examples, scored, config, k, fraction))))
+        print(
+            line(
+                f"  {fraction:.0%} of the training labels",
+                figures(examples, cross_validate(examples, scored, config, k, fraction)),
+            )
+        )
     print(line("  100% of the training labels", cv))
     print("confusion of the cross-validated model (labelled -> predicted: count):")
     for (gold, got), count in sorted(cv["confusion"].items(), key=lambda kv: (-kv[1], kv[0])):

@@ -57,8 +57,12 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     assign_texts(texts[:60], model)
     day = time.perf_counter() - start
-    print(f"config and labels: {parsed * 1000:.0f} ms; fitting the model on {len(config.labels)} labels: {fitted:.2f} s")
-    print(f"{len(themes)} papers ({len(seeds)} distinct seeds) in {elapsed:.2f} s: {len(themes) / elapsed:,.0f} papers/s")
+    print(
+        f"config and labels: {parsed * 1000:.0f} ms; fitting the model on {len(config.labels)} labels: {fitted:.2f} s"
+    )
+    print(
+        f"{len(themes)} papers ({len(seeds)} distinct seeds) in {elapsed:.2f} s: {len(themes) / elapsed:,.0f} papers/s"
+    )
     print(f"one day of 60 papers with the fitted model: {day * 1000:.0f} ms")
     return 0
 

@@ -23,8 +23,8 @@ from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
-from .theme_model import LABELS_FILE
 from .pipeline import Progress, build, extend, parse_all, state_key
+from .theme_model import LABELS_FILE
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5

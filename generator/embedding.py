@@ -6,8 +6,8 @@ downloaded, and wordllama's own loader (which tries the network) is never import
 
 A text is cut into lowercased words (the same words the theme rules match); each distinct
 word is tokenized once (memoised). A batch of texts is then a sparse token-count matrix times
-the token vectors: one matrix product, no per-token Python work once the memo is warm. Pure: a text's vector depends only on the
-text and the shipped files.
+the token vectors: one matrix product, no per-token Python work once the memo is warm. Pure:
+a text's vector depends only on the text and the shipped files.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class Embedder:
     """Token vectors from the wordllama wheel, loaded on first use."""
 
     def __init__(self) -> None:
-        self._tokenizer = None
+        self._tokenizer: Any = None
         self._table: np.ndarray | None = None  # token id -> vector (float32)
         self._word_tokens: dict[str, tuple[int, ...]] = {}  # word -> its token ids (memo)
 

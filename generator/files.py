@@ -28,8 +28,8 @@ from .errors import BuildLockedError, ConfigError, DigestError, DumpError, Probl
 from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
-from .theme_model import LABELS_FILE
 from .pipeline import ARCHIVE_PATH, BuildCache, BuildState, in_background, no_gc_pauses
+from .theme_model import LABELS_FILE
 
 ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
 

@@ -329,7 +329,7 @@ def predict(model: Fitted, scored: Scored, config: ThemeConfig) -> list[tuple[st
     with one_blas_thread():
         proba = model.proba(scored, config)
     other = model.classes.index(OTHER) if OTHER in model.classes else -1
-    result = []
+    result: list[tuple[str, ...]] = []
     for row in proba:
         order = sorted(range(len(row)), key=lambda i: (-row[i], i))
         best = order[0]
@@ -392,8 +392,6 @@ def _merge(labels: Sequence[Example], pinned: Sequence[Example]) -> list[Example
 def assign_one(title: str, abstract: str, model: ThemeModel) -> tuple[str, ...]:
     """One paper's themes (a batch of one: the same as among others)."""
     return model.assign(Scored.of([(title, abstract)], model.config))[0]
-
-
 
 
 # ---------------------------------------------------------------------------- explain
