@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import generator.embedding as embedding
 from generator.cli import Project
 from generator.errors import ConfigError
 from generator.models import Paper
-from generator.pipeline import BuildCache, build, state_key
+from generator.pipeline import BuildCache, build, extend, state_key
 from generator.theme_model import (
     LABELS_FILE,
     OVERRIDE_WEIGHT,
@@ -209,3 +210,22 @@ def test_other_share_is_near_the_labels_on_the_seed_papers(model):
     assert 0.04 <= share <= 0.13
     assert all(len(t) <= 3 and (t == ("other",) or "other" not in t) for t in got)
     assert np.mean([len(t) > 1 for t in got]) < 0.9
+
+
+def test_the_next_day_builds_cold_when_a_pinned_paper_first_appears():
+    project = Project(ROOT / "mkdocs.yml")
+    dumps, loader = seed_dumps(), project.loader()
+    config = project.load_config()
+    newest = max(d.day for d in dumps)
+    earlier = [d for d in dumps if d.day < newest]
+    whole = build(dumps, config, loader)
+    newcomer = next(b for b in whole.briefs if b.first_seen == newest)
+    pinned = replace(config, overrides={newcomer.id: ("steering",)})
+    cold = build(earlier, pinned, loader, cache=BuildCache("code"))
+    assert cold.state is not None
+    # the model learned without the newcomer's text: the next day cannot reuse it
+    assert extend(pickle.loads(pickle.dumps(cold.state)), dumps, pinned, loader, "code") is None
+    plain = build(earlier, config, loader, cache=BuildCache("code"))
+    assert plain.state is not None
+    step = extend(pickle.loads(pickle.dumps(plain.state)), dumps, config, loader, "code")
+    assert step is not None and step.briefs == whole.briefs
