@@ -5,9 +5,10 @@ from the files inside its wheel with safetensors and the `tokenizers` library: n
 downloaded, and wordllama's own loader (which tries the network) is never imported.
 
 A text is cut into lowercased words (the same words the theme rules match); each distinct
-word is tokenized once (memoised). A batch of texts is then a sparse token-count matrix times
-the token vectors: one matrix product, no per-token Python work once the memo is warm. Pure:
-a text's vector depends only on the text and the shipped files.
+word is tokenized once and its vector (the sum of its tokens') memoised. A batch of texts is
+then a sparse word-count matrix times the word vectors: one matrix product, no per-word Python
+work once the memo is warm. Pure: a text's vector depends only on the text and the shipped
+files, to the bit (see _QUANTUM).
 """
 
 from __future__ import annotations
@@ -39,13 +40,20 @@ def _package_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+# Token vectors are rounded to multiples of 2**-14 and summed in float64: every sum of them is
+# then exact (far below 2**53 units), so a text's vector is the same bits whatever the order of
+# its words or the other texts of its batch.
+_QUANTUM = 2.0**-14
+
+
 class Embedder:
-    """Token vectors from the wordllama wheel, loaded on first use."""
+    """Word vectors from the wordllama wheel's token vectors, loaded on first use."""
 
     def __init__(self) -> None:
         self._tokenizer: Any = None
-        self._table: np.ndarray | None = None  # token id -> vector (float32)
-        self._word_tokens: dict[str, tuple[int, ...]] = {}  # word -> its token ids (memo)
+        self._table: np.ndarray | None = None  # token id -> vector (float64, quantised)
+        self._word_ids: dict[str, int] = {}  # word -> row of self._words (memo)
+        self._words = np.zeros((0, DIMENSIONS))
 
     def _load(self) -> None:
         from safetensors.numpy import load_file
@@ -55,46 +63,43 @@ class Embedder:
         # thread pool ran before a fork warns on stderr in every child.
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         folder = _package_dir()
-        table = load_file(str(folder / _WEIGHTS))["embedding.weight"]
-        self._table = np.ascontiguousarray(table, dtype=np.float32)
+        table = load_file(str(folder / _WEIGHTS))["embedding.weight"].astype(np.float64)
+        self._table = np.round(table / _QUANTUM) * _QUANTUM
         self._tokenizer = Tokenizer.from_file(str(folder / _TOKENIZER))
 
     def _learn(self, new_words: list[str]) -> None:
         if self._tokenizer is None:
             self._load()
-        assert self._tokenizer is not None
+        assert self._tokenizer is not None and self._table is not None
         encoded = self._tokenizer.encode_batch(new_words, add_special_tokens=False)
-        for word, enc in zip(new_words, encoded, strict=True):
-            self._word_tokens[word] = tuple(enc.ids)
+        rows = np.zeros((len(new_words), DIMENSIONS))
+        for row, (word, enc) in enumerate(zip(new_words, encoded, strict=True)):
+            self._word_ids[word] = len(self._word_ids)
+            if enc.ids:
+                rows[row] = self._table[enc.ids].sum(axis=0)
+        self._words = np.vstack([self._words, rows])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text (a text without words gives a zero row), float32."""
+        return self.embed_words([words(text) for text in texts])
+
+    def embed_words(self, tokens: Sequence[list[str]]) -> np.ndarray:
+        """As `embed`, from each text's words (themes.words)."""
         from scipy.sparse import csr_matrix
 
-        tokens = [words(text) for text in texts]
-        unknown = set(chain.from_iterable(tokens)).difference(self._word_tokens)
-        if len(self._word_tokens) + len(unknown) > _MEMO_LIMIT:
-            self._word_tokens = {}
+        unknown = set(chain.from_iterable(tokens)).difference(self._word_ids)
+        if len(self._word_ids) + len(unknown) > _MEMO_LIMIT:
+            self._word_ids, self._words = {}, np.zeros((0, DIMENSIONS))
             unknown = set(chain.from_iterable(tokens))
-        if unknown or self._table is None:
+        if unknown or self._tokenizer is None:
             self._learn(sorted(unknown))
-        assert self._table is not None
-        lookup = self._word_tokens.__getitem__
-        columns: list[int] = []
-        indptr = [0]
-        for ws in tokens:
-            columns.extend(chain.from_iterable(map(lookup, ws)))
-            indptr.append(len(columns))
-        # Columns are token ids (a fixed vocabulary) and duplicates are summed in column order,
-        # so each row's floating-point sum runs in an order set by its own text alone.
-        counts = csr_matrix(
-            (np.ones(len(columns), np.float32), np.array(columns, np.int64), np.array(indptr, np.int64)),
-            shape=(len(texts), self._table.shape[0]),
-        )
-        counts.sum_duplicates()
-        matrix = np.asarray(counts @ self._table, dtype=np.float32)
+        columns = np.fromiter(map(self._word_ids.__getitem__, chain.from_iterable(tokens)), dtype=np.int64)
+        indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)), out=indptr[1:])
+        counts = csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(tokens), len(self._words)))
+        matrix = np.asarray(counts @ self._words)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        return matrix / np.where(norms > 0, norms, 1.0)
+        return (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 _SHARED: Embedder | None = None

@@ -439,11 +439,12 @@ def assign_texts(texts: list[tuple[str, str]], model: ThemeModel) -> list[tuple[
     config = model.config
     if len(texts) < PARALLEL_MIN_PAPERS or workers < 2 or not _can_fork():
         return model.assign(_score_texts((config, texts)))
-    model.fitted  # noqa: B018  (fitted first, so the workers' embedder is loaded once, shared)
     size = -(-len(texts) // (workers * 4))
     jobs = [(config, texts[i : i + size]) for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return model.assign(Scored.concat(list(pool.map(_score_texts, jobs)), len(config.themes)))
+        chunks = pool.map(_score_texts, jobs)
+        model.fitted  # noqa: B018  (the model is fitted here while the workers score)
+        return model.assign(Scored.concat(list(chunks), len(config.themes)))
 
 
 def _themes(papers: list[Paper], config: Config, cache: BuildCache | None, model: ThemeModel) -> list[Paper]:

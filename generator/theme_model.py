@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import ConfigError, Problem
 from .models import Paper
-from .themes import OTHER, ThemeConfig, _score, assign, choose
+from .themes import OTHER, ThemeConfig, _score, assign, choose, words
 
 LABELS_FILE = "themes-labels.jsonl"
 MODEL_VERSION = "1"  # bump when features or fitting change: cached themes then rebuild
@@ -134,17 +134,21 @@ def _description_text(theme) -> str:
 # ---------------------------------------------------------------------------- features
 
 
-def rule_scores(texts: Sequence[tuple[str, str]], config: ThemeConfig) -> np.ndarray:
-    """Each text's rule score per theme (columns in config order), float64."""
-    return np.array([_score(title, abstract, config)[0] for title, abstract in texts], dtype=np.float64).reshape(
-        len(texts), len(config.themes)
-    )
+def rule_scores(
+    texts: Sequence[tuple[str, str]], config: ThemeConfig, split: Sequence[tuple[list[str], list[str]]] | None = None
+) -> np.ndarray:
+    """Each text's rule score per theme (columns in config order), float64. `split` holds the
+    texts' title and abstract words when the caller has them already."""
+    pairs = split if split is not None else [(words(title), words(abstract)) for title, abstract in texts]
+    rows = [_score(title, abstract, config, ws)[0] for (title, abstract), ws in zip(texts, pairs, strict=True)]
+    return np.array(rows, dtype=np.float64).reshape(len(texts), len(config.themes))
 
 
 def embed_texts(texts: Sequence[tuple[str, str]]) -> np.ndarray:
+    """The sentence embedding of each "title. abstract"."""
     from .embedding import shared
 
-    return shared().embed([f"{title}. {abstract}" for title, abstract in texts])
+    return shared().embed_words([words(title) + words(abstract) for title, abstract in texts])
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,11 @@ class Scored:
 
     @staticmethod
     def of(texts: Sequence[tuple[str, str]], config: ThemeConfig) -> Scored:
-        return Scored(rule_scores(texts, config), embed_texts(texts))
+        from .embedding import shared
+
+        split = [(words(title), words(abstract)) for title, abstract in texts]
+        vectors = shared().embed_words([title + abstract for title, abstract in split])
+        return Scored(rule_scores(texts, config, split), vectors)
 
     @staticmethod
     def concat(parts: Sequence[Scored], themes: int) -> Scored:

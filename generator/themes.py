@@ -167,9 +167,11 @@ class _Matcher:
             self.cache[word] = found
         return found
 
-    def count(self, text: str) -> Counter[int]:
-        """How often each term occurs in the text (term index -> count)."""
-        all_words = words(text)
+    def count(self, text: str, all_words: list[str] | None = None) -> Counter[int]:
+        """How often each term occurs in the text (term index -> count); `all_words` are the
+        text's words when the caller has them already."""
+        if all_words is None:
+            all_words = words(text)
         found = list(map(self.cache.get, all_words))
         if None in found:
             found = [f if f is not None else self._lookup(all_words[i]) for i, f in enumerate(found)]
@@ -571,10 +573,11 @@ class Assignment:
         return self.themes[0]
 
 
-def _score(title: str, abstract: str, config: ThemeConfig):
+def _score(title: str, abstract: str, config: ThemeConfig, split: tuple[list[str], list[str]] | None = None):
     matcher = config._matcher
-    in_title = matcher.count(title)
-    in_abstract = matcher.count(abstract)
+    title_words, abstract_words = split if split is not None else (None, None)
+    in_title = matcher.count(title, title_words)
+    in_abstract = matcher.count(abstract, abstract_words)
     scores = [0.0] * len(config.themes)
     hits: list[list[tuple[float, str]]] = [[] for _ in config.themes]
     title_weight, cap, terms = config.title_weight, config.abstract_cap, matcher.terms
