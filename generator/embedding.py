@@ -71,13 +71,16 @@ class Embedder:
         if self._tokenizer is None:
             self._load()
         assert self._tokenizer is not None and self._table is not None
-        encoded = self._tokenizer.encode_batch(new_words, add_special_tokens=False)
-        rows = np.zeros((len(new_words), DIMENSIONS))
-        for row, (word, enc) in enumerate(zip(new_words, encoded, strict=True)):
-            self._word_ids[word] = len(self._word_ids)
-            if enc.ids:
-                rows[row] = self._table[enc.ids].sum(axis=0)
-        self._words = np.vstack([self._words, rows])
+        from scipy.sparse import csr_matrix
+
+        ids = [enc.ids for enc in self._tokenizer.encode_batch(new_words, add_special_tokens=False)]
+        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, ids), dtype=np.int64, count=len(ids)), out=indptr[1:])
+        columns = np.fromiter(chain.from_iterable(ids), dtype=np.int64)
+        tokens = csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(ids), len(self._table)))
+        first = len(self._word_ids)
+        self._word_ids.update(zip(new_words, range(first, first + len(new_words)), strict=True))
+        self._words = np.vstack([self._words, np.asarray(tokens @ self._table)])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text (a text without words gives a zero row), float32."""

@@ -140,7 +140,7 @@ def rule_scores(
     """Each text's rule score per theme (columns in config order), float64. `split` holds the
     texts' title and abstract words when the caller has them already."""
     pairs = split if split is not None else [(words(title), words(abstract)) for title, abstract in texts]
-    rows = [_score(title, abstract, config, ws)[0] for (title, abstract), ws in zip(texts, pairs, strict=True)]
+    rows = [_score(t, a, config, ws, reasons=False)[0] for (t, a), ws in zip(texts, pairs, strict=True)]
     return np.array(rows, dtype=np.float64).reshape(len(texts), len(config.themes))
 
 
@@ -226,15 +226,33 @@ def folds_of(primaries: Sequence[str], k: int = FOLDS) -> list[int]:
     return out
 
 
-def _fit_lr(x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float):
-    import warnings
+def _fit_lr(x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression with an L2 penalty on the coefficients (not the
+    intercepts): minimises sum_i w_i * cross-entropy_i + |coef|^2 / (2 c) with L-BFGS from zeros,
+    which is deterministic. `y` holds class indices 0..k-1. Returns (coef (k, d), intercept (k,))."""
+    from scipy.optimize import minimize
 
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
+    n, d = x.shape
+    k = int(y.max()) + 1
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+    augmented = np.hstack([x, np.ones((n, 1))])
+    penalty = np.ones((d + 1, 1)) / c
+    penalty[-1] = 0.0
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return LogisticRegression(C=c, solver="lbfgs", max_iter=3000, tol=1e-6).fit(x, y, sample_weight=weights)
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        w = flat.reshape(d + 1, k)
+        logits = augmented @ w
+        logits -= logits.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        log_proba = logits - log_norm
+        value = -(weights[:, None] * onehot * log_proba).sum() + 0.5 * (penalty * w * w).sum()
+        gradient = augmented.T @ (weights[:, None] * (np.exp(log_proba) - onehot)) + penalty * w
+        return float(value), gradient.ravel()
+
+    found = minimize(loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 3000, "gtol": 1e-6})
+    w = found.x.reshape(d + 1, k)
+    return w[:-1].T.copy(), w[-1].copy()
 
 
 def _fit_once(
@@ -248,15 +266,10 @@ def _fit_once(
     labels = np.array([ex.primary for ex in examples])
     classes = sorted({str(label) for label in labels}, key=config.ids.index)
     if len(classes) == 1:
-        coef = np.zeros((1, design.shape[1]))
-        intercept = np.zeros(1)
+        coef, intercept = np.zeros((1, design.shape[1])), np.zeros(1)
     else:
-        model = _fit_lr(design, labels, weights, c)
-        order = [list(model.classes_).index(k) for k in classes]
-        coef, intercept = model.coef_[order], model.intercept_[order]
-        if len(classes) == 2:  # sklearn keeps one row for two classes: make it symmetric
-            coef = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2])
-            intercept = np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
+        index = {theme: i for i, theme in enumerate(classes)}
+        coef, intercept = _fit_lr(design, np.array([index[str(label)] for label in labels]), weights, c)
     return Fitted(
         classes=tuple(classes),
         mean=np.round(mean, _DECIMALS),
@@ -289,7 +302,7 @@ def one_blas_thread():
 def fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None = None) -> Fitted | None:
     """The model learned from `examples` (None when there are none: the rules decide).
     C is chosen by cross-validation on these examples only (strict, then lenient accuracy)."""
-    import sklearn.linear_model  # noqa: F401  (loaded first: thread limits apply to loaded libraries)
+    import scipy.optimize  # noqa: F401  (loaded first: thread limits apply to loaded libraries)
 
     with one_blas_thread():
         return _fit(config, examples, scored)
@@ -337,15 +350,19 @@ def predict(model: Fitted, scored: Scored, config: ThemeConfig) -> list[tuple[st
     with one_blas_thread():
         proba = model.proba(scored, config)
     other = model.classes.index(OTHER) if OTHER in model.classes else -1
+    # most probable first; equal probabilities keep the taxonomy's order (a stable sort)
+    order = np.argsort(-proba, axis=1, kind="stable")[:, : config.max_secondary + 2].tolist()
+    ranked = np.take_along_axis(proba, np.array(order, dtype=np.int64).reshape(len(proba), -1), axis=1).tolist()
     result: list[tuple[str, ...]] = []
-    for row in proba:
-        order = sorted(range(len(row)), key=lambda i: (-row[i], i))
-        best = order[0]
+    for indices, probabilities in zip(order, ranked, strict=True):
+        best = indices[0]
         if best == other:
             result.append((OTHER,))
             continue
-        floor = config.secondary_ratio * row[best]
-        extra = [model.classes[i] for i in order[1:] if i != other and row[i] >= floor]
+        floor = config.secondary_ratio * probabilities[0]
+        extra = [
+            model.classes[i] for i, p in zip(indices[1:], probabilities[1:], strict=True) if i != other and p >= floor
+        ]
         result.append((model.classes[best], *extra[: config.max_secondary]))
     return result
 

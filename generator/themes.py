@@ -573,7 +573,13 @@ class Assignment:
         return self.themes[0]
 
 
-def _score(title: str, abstract: str, config: ThemeConfig, split: tuple[list[str], list[str]] | None = None):
+def _score(
+    title: str,
+    abstract: str,
+    config: ThemeConfig,
+    split: tuple[list[str], list[str]] | None = None,
+    reasons: bool = True,
+):
     matcher = config._matcher
     title_words, abstract_words = split if split is not None else (None, None)
     in_title = matcher.count(title, title_words)
@@ -589,9 +595,10 @@ def _score(title: str, abstract: str, config: ThemeConfig, split: tuple[list[str
             label = f"{term.text} (title, {count}x in abstract)" if count else f"{term.text} (title)"
         else:
             points = term.weight * min(count, cap)
-            label = f"{term.text} ({count}x in abstract)"
+            label = f"{term.text} ({count}x in abstract)" if reasons else ""
         scores[theme_index] += points
-        hits[theme_index].append((points, label))
+        if reasons:
+            hits[theme_index].append((points, label))
     scores = [round(s * t.boost, 3) for s, t in zip(scores, config.themes, strict=True)]
     return scores, hits
 
