@@ -51,7 +51,7 @@ class Embedder:
 
     def __init__(self) -> None:
         self._tokenizer: Any = None
-        self._table: np.ndarray | None = None  # token id -> vector (float64, quantised)
+        self._table: np.ndarray | None = None  # token id -> vector (float16, as shipped)
         self._word_ids: dict[str, int] = {}  # word -> row of self._words (memo)
         self._words = np.zeros((0, DIMENSIONS))
 
@@ -63,8 +63,7 @@ class Embedder:
         # thread pool ran before a fork warns on stderr in every child.
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         folder = _package_dir()
-        table = load_file(str(folder / _WEIGHTS))["embedding.weight"].astype(np.float64)
-        self._table = np.round(table / _QUANTUM) * _QUANTUM
+        self._table = load_file(str(folder / _WEIGHTS))["embedding.weight"]  # float16, quantised on use
         self._tokenizer = Tokenizer.from_file(str(folder / _TOKENIZER))
 
     def _learn(self, new_words: list[str]) -> None:
@@ -77,10 +76,12 @@ class Embedder:
         indptr = np.zeros(len(ids) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, ids), dtype=np.int64, count=len(ids)), out=indptr[1:])
         columns = np.fromiter(chain.from_iterable(ids), dtype=np.int64)
-        tokens = csr_matrix((np.ones(len(columns)), columns, indptr), shape=(len(ids), len(self._table)))
+        used, columns = np.unique(columns, return_inverse=True)  # only the tokens these words use
+        vectors = np.round(self._table[used].astype(np.float64) / _QUANTUM) * _QUANTUM
+        tokens = csr_matrix((np.ones(len(columns)), columns.ravel(), indptr), shape=(len(ids), len(used)))
         first = len(self._word_ids)
         self._word_ids.update(zip(new_words, range(first, first + len(new_words)), strict=True))
-        self._words = np.vstack([self._words, np.asarray(tokens @ self._table)])
+        self._words = np.vstack([self._words, np.asarray(tokens @ vectors)])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text (a text without words gives a zero row), float32."""
