@@ -185,18 +185,19 @@ def test_parallel_theme_assignment_gives_the_serial_result(monkeypatch):
     from generator.cli import Project
     from generator.dedupe import dedupe
     from generator.files import read_dumps
+    from generator.theme_model import ThemeModel
 
     config = Project(ROOT / "mkdocs.yml").load_config().themes
     entries, _ = pipeline.parse_all(read_dumps(DUMPS))
     texts = [(p.title, p.abstract) for p in dedupe(entries)]
-    serial = pipeline.assign_texts(texts, config)
+    serial = pipeline.assign_texts(texts, ThemeModel(config))
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAPERS", 10)
     calls = []
-    real = pipeline._assign_texts
+    real = pipeline._score_texts
     monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _Recording(calls, pipeline.ProcessPoolExecutor))
-    assert pipeline.assign_texts(texts, config) == serial
+    assert pipeline.assign_texts(texts, ThemeModel(config)) == serial  # a fresh model, fitted in parallel
     assert calls, "the parallel path did not run"
-    assert real is pipeline._assign_texts
+    assert real is pipeline._score_texts
 
 
 class _Recording:
