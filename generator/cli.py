@@ -25,6 +25,7 @@ from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
 from .pipeline import Progress, build, extend, parse_all
 from .state import state_key
+from .theme_model import LABELS_FILE
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -40,6 +41,7 @@ class Project:
     def load_config(self) -> Config:
         themes_path = self.root / "themes.yml"
         overrides_path = self.root / "overrides.yml"
+        labels_path = self.root / LABELS_FILE
         mkdocs_text = files.read_text(self.config_file)
         themes_text = files.read_text(themes_path)
         assert mkdocs_text is not None and themes_text is not None
@@ -50,6 +52,8 @@ class Project:
             mkdocs_path=files.display(self.config_file),
             themes_path=files.display(themes_path),
             overrides_path=files.display(overrides_path),
+            labels_text=files.read_text(labels_path, required=False),
+            labels_path=files.display(labels_path),
         )
 
     @property
@@ -353,14 +357,16 @@ def _archive_papers(out_dir: Path) -> list[Paper]:
 @_out_option
 @_config_option
 def themes_explain(query: str, out_dir: Path, config_file: Path) -> None:
-    """Print the scores and matched terms behind a paper's themes (by id or title words)."""
-    from .themes import explain
+    """Why a paper (by id or title words) got its themes: the rule terms matched, what the
+    learned model added per theme, the most similar labelled papers and how to change it."""
+    from .theme_model import ThemeModel, explain, override_examples
 
     with _errors_to_exit():
         config = Project(config_file).load_config()
         papers = _archive_papers(out_dir)
         paper = _find_paper(papers, query)
-        click.echo(explain(paper, config.themes, config.overrides))
+        model = ThemeModel(config.themes, override_examples(papers, config.overrides))
+        click.echo(explain(paper, model, config.overrides))
 
 
 def _find_paper(papers: Sequence[Paper], query: str) -> Paper:

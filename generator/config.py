@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, Problem
+from .theme_model import parse_labels, with_labels
 from .themes import ThemeConfig, parse_overrides, parse_theme_config
 
 
@@ -118,8 +119,11 @@ def parse_config(
     mkdocs_path: str = "mkdocs.yml",
     themes_path: str = "themes.yml",
     overrides_path: str = "overrides.yml",
+    labels_text: str | None = None,
+    labels_path: str = "themes-labels.jsonl",
 ) -> Config:
-    """All three files -> one Config; problems in any of them are reported together."""
+    """All four files -> one Config; problems in any of them are reported together. The
+    labelled papers (if any) ride on the theme config, whose fingerprint they join."""
     problems: list[Problem] = []
     site = themes = None
     try:
@@ -134,6 +138,11 @@ def parse_config(
     if themes is not None and overrides_text is not None:
         try:
             overrides = parse_overrides(overrides_text, overrides_path, themes)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if themes is not None and labels_text is not None:
+        try:
+            themes = with_labels(themes, parse_labels(labels_text, labels_path, themes))
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems or site is None or themes is None:

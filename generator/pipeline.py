@@ -30,7 +30,7 @@ from .parse import parse_dump
 from .processes import collect_only_new_objects, in_background, no_gc_pauses
 from .render import PageCache, pages_showing, render_site
 from .state import BuildCache, BuildState, MissingMonth, PaperStore
-from .themes import assign_texts
+from .theme_model import ThemeModel, assign_texts, override_examples
 
 # Folders and files under the docs folder that the build owns (git-ignored, rewritten by builds).
 GENERATED = ("index.md", "archive.md", "stats.md", "archive/", "days/", "themes/", "feeds/", "data/")
@@ -95,11 +95,12 @@ def parse_all(
     return entries, warnings
 
 
-def assign_themes(papers: list[Paper], config: Config, cache: BuildCache | None) -> list[Paper]:
-    """Papers with their themes: computed from each paper's own text (or reused), then pins."""
+def assign_themes(papers: list[Paper], config: Config, cache: BuildCache | None, model: ThemeModel) -> list[Paper]:
+    """Papers with their themes: computed from each paper's own text and the model (or reused
+    from the cache, keyed by the model's fingerprint), then pins."""
     texts = [(p.title, p.abstract) for p in papers]
-    assign_many = functools.partial(assign_texts, config=config.themes)
-    assigned = cache.themes_of(texts, config.themes, assign_many) if cache else assign_many(texts)
+    assign_many = functools.partial(assign_texts, model=model)
+    assigned = cache.themes_of(texts, model.fingerprint, assign_many) if cache else assign_many(texts)
     return [
         replace(paper, themes=config.overrides.get(paper.id) or themes)
         for paper, themes in zip(papers, assigned, strict=True)
@@ -124,7 +125,8 @@ def build(
     grouper = cold_grouper(entries)
     papers, ids = dedupe_grouped(grouper)
     lap("dedupe")
-    papers = assign_themes(papers, config, cache)  # on every core
+    model = ThemeModel(config.themes, override_examples(papers, config.overrides))
+    papers = assign_themes(papers, config, cache, model)  # on every core
     lap("themes")
     # The grouping's compact form for the next day's build, made beside rendering (one core).
     index = (
@@ -138,7 +140,7 @@ def build(
     state = None
     if cache is not None:
         state = BuildState.of_build(
-            cache.code, config, dumps, ids, briefs, store, len(entries), warnings, digests, seen_dumps
+            cache.code, config, dumps, ids, briefs, store, len(entries), warnings, digests, seen_dumps, model
         )
     lap("state")
     collect_only_new_objects()
@@ -253,7 +255,10 @@ def _extend(
     # Themes depend only on a paper's text: a re-sighted paper whose text did not change keeps them.
     same_text = {p.id for p in changed if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)}
     same_themes = [replace(p, themes=old[p.id].themes) for p in changed if p.id in same_text]
-    updated = same_themes + assign_themes([p for p in changed if p.id not in same_text] + regrouped.fresh, config, None)
+    to_theme = [p for p in changed if p.id not in same_text] + regrouped.fresh
+    if state.theme_model is None or any(p.id in config.overrides for p in to_theme):
+        return None  # a pinned paper's text is new: the model learns from it, so all is redone
+    updated = same_themes + assign_themes(to_theme, config, None, state.theme_model)
     briefs = with_briefs(state.briefs, [Brief.of(p) for p in updated])
     store = state.store
     store.put(updated)

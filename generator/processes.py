@@ -52,16 +52,25 @@ def can_fork() -> bool:
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def map_in_workers(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
-    """fn over `items` in chunks on the machine's cores, results in order; inline for a small
-    batch or where forking is not safe. `fn` maps a chunk to one result per item."""
+def map_chunks(
+    fn: Callable[[Sequence[T]], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None
+) -> list[R]:
+    """fn over `items` cut into chunks, on the machine's cores, one result per chunk in order
+    (a single chunk, inline, for a small batch or where forking is not safe). `meanwhile` runs
+    in this process while the workers work."""
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_MIN_ITEMS or workers < 2 or not can_fork():
-        return fn(items)
+        results = [fn(items)]
+        if meanwhile:
+            meanwhile()
+        return results
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [result for chunk in pool.map(fn, chunks) for result in chunk]
+        running = pool.map(fn, chunks)
+        if meanwhile:
+            meanwhile()
+        return list(running)
 
 
 def in_background(fn: Callable[[Any], Any], arg: Any, what: str) -> Callable[[], Any]:

@@ -23,6 +23,7 @@ from .errors import Warning_
 from .incremental import GroupIndex
 from .models import Brief, DumpFile, Entry, Paper, month_key
 from .processes import no_gc_pauses
+from .theme_model import ThemeModel
 
 
 @dataclass
@@ -190,6 +191,7 @@ class BuildState:
     warnings: list[Warning_]
     digests: dict[str, bytes]  # paper id -> paper_digest()
     seen_dumps: set[str]  # the dumps with at least one sighting
+    theme_model: ThemeModel | None = None  # fitted on the labels and the pinned papers' texts
     # What the build wrote, for the next one to keep what it need not redo: the key of each
     # day and theme-month page and archive month, and (set by the writer) where the files
     # are and each one's size and modification time, to tell that they are still as written.
@@ -212,6 +214,7 @@ class BuildState:
         warnings: list[Warning_],
         digests: dict[str, bytes],
         seen_dumps: set[str],
+        theme_model: ThemeModel,
     ) -> BuildState:
         """The state of a cold build (its grouping index is set once made, beside rendering)."""
         return cls(
@@ -225,6 +228,7 @@ class BuildState:
             list(warnings),
             digests,
             seen_dumps,
+            theme_model,
         )
 
     def extends(self, code: str, config: Config, dumps: Sequence[DumpFile]) -> bool:
@@ -261,6 +265,7 @@ class BuildState:
             self.warnings + warnings,
             digests,
             self.seen_dumps | {e.dump for e in entries},
+            self.theme_model,
             page_keys=self.page_keys,
             page_salt=self.page_salt,
             chunks=self.chunks,

@@ -13,7 +13,6 @@ config, so a paper's themes depend only on its own text, the config and the over
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 import re
 from collections import Counter
@@ -25,7 +24,6 @@ import yaml
 
 from generator.errors import ConfigError, Problem
 from generator.models import Paper
-from generator.processes import map_in_workers
 
 OTHER = "other"
 MAX_SECONDARY = 2  # the product promises at most two secondary themes
@@ -169,9 +167,11 @@ class _Matcher:
             self.cache[word] = found
         return found
 
-    def count(self, text: str) -> Counter[int]:
-        """How often each term occurs in the text (term index -> count)."""
-        all_words = words(text)
+    def count(self, text: str, all_words: list[str] | None = None) -> Counter[int]:
+        """How often each term occurs in the text (term index -> count); `all_words` are the
+        text's words when the caller has them already."""
+        if all_words is None:
+            all_words = words(text)
         found = list(map(self.cache.get, all_words))
         if None in found:
             found = [f if f is not None else self._lookup(all_words[i]) for i, f in enumerate(found)]
@@ -214,6 +214,10 @@ class ThemeConfig:
     secondary_ratio: float = 0.5
     title_weight: float = 3.0
     abstract_cap: int = 3
+    # Labelled papers (theme_model.Example) the learned model is fitted on; their digest is part
+    # of the repr, which keys the theme cache and the next-day state.
+    labels: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    labels_digest: str = ""
     _matcher: _Matcher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -569,10 +573,17 @@ class Assignment:
         return self.themes[0]
 
 
-def _score(title: str, abstract: str, config: ThemeConfig):
+def _score(
+    title: str,
+    abstract: str,
+    config: ThemeConfig,
+    split: tuple[list[str], list[str]] | None = None,
+    reasons: bool = True,
+):
     matcher = config._matcher
-    in_title = matcher.count(title)
-    in_abstract = matcher.count(abstract)
+    title_words, abstract_words = split if split is not None else (None, None)
+    in_title = matcher.count(title, title_words)
+    in_abstract = matcher.count(abstract, abstract_words)
     scores = [0.0] * len(config.themes)
     hits: list[list[tuple[float, str]]] = [[] for _ in config.themes]
     title_weight, cap, terms = config.title_weight, config.abstract_cap, matcher.terms
@@ -584,27 +595,32 @@ def _score(title: str, abstract: str, config: ThemeConfig):
             label = f"{term.text} (title, {count}x in abstract)" if count else f"{term.text} (title)"
         else:
             points = term.weight * min(count, cap)
-            label = f"{term.text} ({count}x in abstract)"
+            label = f"{term.text} ({count}x in abstract)" if reasons else ""
         scores[theme_index] += points
-        hits[theme_index].append((points, label))
+        if reasons:
+            hits[theme_index].append((points, label))
     scores = [round(s * t.boost, 3) for s, t in zip(scores, config.themes, strict=True)]
     return scores, hits
+
+
+def choose(scores: Sequence[float], config: ThemeConfig) -> tuple[str, ...]:
+    """The rules' themes from per-theme scores (config order): the best theme if it reaches
+    the threshold (else 'other'), then secondaries reaching `secondary_ratio` of it."""
+    ranked = sorted((i for i, t in enumerate(config.themes) if t.id != OTHER), key=lambda i: (-scores[i], i))
+    best = ranked[0] if ranked else None
+    if best is None or scores[best] < config.threshold or scores[best] <= 0:
+        return (OTHER,)
+    floor = max(config.threshold, config.secondary_ratio * scores[best])
+    extra = [config.themes[i].id for i in ranked[1:] if scores[i] >= floor and scores[i] > 0]
+    return (config.themes[best].id, *extra[: config.max_secondary])
 
 
 def assign(title: str, abstract: str, config: ThemeConfig) -> Assignment:
     """Themes of one paper from its own title and abstract: primary first, then secondaries."""
     scores, hits = _score(title, abstract, config)
     order = sorted(range(len(config.themes)), key=lambda i: (-scores[i], i))
-    ranked = [i for i in order if config.themes[i].id != OTHER]
-    best = ranked[0] if ranked else None
-    if best is None or scores[best] < config.threshold or scores[best] <= 0:
-        themes: tuple[str, ...] = (OTHER,)
-    else:
-        floor = max(config.threshold, config.secondary_ratio * scores[best])
-        extra = [config.themes[i].id for i in ranked[1:] if scores[i] >= floor and scores[i] > 0]
-        themes = (config.themes[best].id, *extra[: config.max_secondary])
     return Assignment(
-        themes=themes,
+        themes=choose(scores, config),
         scores=tuple((config.themes[i].id, scores[i]) for i in order),
         matched=tuple(
             (config.themes[i].id, tuple(label for _, label in sorted(hits[i], key=lambda h: -h[0])))
@@ -752,13 +768,3 @@ def suggest(papers: Sequence[Paper], config: ThemeConfig, max_themes: int = 5) -
     if remaining:
         lines += ["", f"# {len(remaining)} other 'other' paper(s) fit no candidate above."]
     return "\n".join(lines) + "\n"
-
-
-def _assign_chunk(config: ThemeConfig, texts: Sequence[tuple[str, str]]) -> list[tuple[str, ...]]:
-    return [assign(title, abstract, config).themes for title, abstract in texts]
-
-
-def assign_texts(texts: list[tuple[str, str]], config: ThemeConfig) -> list[tuple[str, ...]]:
-    """Themes for each (title, abstract), in order. Each depends only on its own text, so a large
-    batch is split over the machine's cores (processes.map_in_workers); the result is the same."""
-    return map_in_workers(functools.partial(_assign_chunk, config), texts)

@@ -85,7 +85,9 @@ def test_second_build_writes_nothing(seeded):
     assert before == {p: p.stat().st_mtime_ns for p in (seeded / "docs").rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("change", ["edit page", "delete page", "edit template", "edit themes", "edit dump"])
+@pytest.mark.parametrize(
+    "change", ["edit page", "delete page", "edit template", "edit themes", "edit labels", "edit dump"]
+)
 def test_an_up_to_date_build_notices_any_change_to_its_inputs_or_outputs(seeded, change):
     run(seeded, "build")
     docs = seeded / "docs"
@@ -99,7 +101,12 @@ def test_an_up_to_date_build_notices_any_change_to_its_inputs_or_outputs(seeded,
             handle.write("\nFooter.\n")
     elif change == "edit themes":
         themes = seeded / "themes.yml"
-        themes.write_text(themes.read_text().replace("threshold: 10", "threshold: 11"))
+        themes.write_text(themes.read_text().replace("name: Interpretability & Mechanisms", "name: Interpretability"))
+    elif change == "edit labels":  # the papers labelled `cognition` are relabelled `other`
+        labels = seeded / "themes-labels.jsonl"
+        rows = [json.loads(line) for line in labels.read_text().splitlines()]
+        rows = [dict(r, primary="other", secondary=[]) if r["primary"] == "cognition" else r for r in rows]
+        labels.write_text("".join(json.dumps(r) + "\n" for r in rows))
     else:
         dump = seeded / "dumps/2026-06-10.txt"
         dump.write_text(dump.read_text().replace("Creativity", "Originality"))

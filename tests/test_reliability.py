@@ -182,22 +182,23 @@ def test_a_warm_cache_gives_the_same_output_as_a_cold_build(project):
 
 
 def test_parallel_theme_assignment_gives_the_serial_result(monkeypatch):
-    from generator import pipeline, processes, themes
+    from generator import pipeline, processes, theme_model
     from generator.cli import Project
     from generator.dedupe import dedupe
     from generator.files import read_dumps
+    from generator.theme_model import ThemeModel
 
     config = Project(ROOT / "mkdocs.yml").load_config().themes
     entries, _ = pipeline.parse_all(read_dumps(DUMPS))
     texts = [(p.title, p.abstract) for p in dedupe(entries)]
-    serial = themes.assign_texts(texts, config)
+    serial = theme_model.assign_texts(texts, ThemeModel(config))
     monkeypatch.setattr(processes, "PARALLEL_MIN_ITEMS", 10)
     calls = []
-    real = themes._assign_chunk
+    real = theme_model._score_chunk
     monkeypatch.setattr(processes, "ProcessPoolExecutor", _Recording(calls, processes.ProcessPoolExecutor))
-    assert themes.assign_texts(texts, config) == serial
+    assert theme_model.assign_texts(texts, ThemeModel(config)) == serial  # a fresh model, fitted in parallel
     assert calls, "the parallel path did not run"
-    assert real is themes._assign_chunk
+    assert real is theme_model._score_chunk
 
 
 class _Recording:

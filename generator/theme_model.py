@@ -1,0 +1,504 @@
+"""The learned part of theme assignment: labelled papers teach a model on top of the rules.
+
+A paper is described by three groups of numbers, all computed from its own title and
+abstract and the config:
+  * the rules: each theme's term score from themes.yml (log-scaled);
+  * the taxonomy: how close the paper's wording is to each theme's name, description and terms
+    (cosine of static sentence embeddings, see embedding.py);
+  * the wording itself: the 256 numbers of the paper's sentence embedding.
+A multinomial logistic regression over them is fitted on labelled papers: the shipped labels
+file (title, abstract, primary, secondaries), one description example per theme (so a theme
+with no labelled paper yet can still be chosen), and every paper pinned in overrides.yml
+(weighted: an owner's correction counts more than a shipped label). Its regularisation is
+chosen by cross-validation on the training labels only. The primary theme is the most probable
+one (`other` is a class of its own); secondaries are themes at least `secondary_ratio` as
+probable as the primary, at most `max_secondary`.
+
+Deterministic: fixed folds, a deterministic solver, coefficients rounded before use; the model
+depends only on the config, the labels and the code, never on other papers of the archive.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .errors import ConfigError, Problem
+from .models import Paper
+from .processes import map_chunks
+from .themes import OTHER, ThemeConfig, _score, assign, choose, words
+
+LABELS_FILE = "themes-labels.jsonl"
+MODEL_VERSION = "1"  # bump when features or fitting change: cached themes then rebuild
+OVERRIDE_WEIGHT = 5.0  # an owner's correction counts this many shipped labels
+DESCRIPTION_WEIGHT = 1.0
+EMBEDDING_SCALE = 4.0  # the unit-length embedding block against standardised rule features
+C_GRID = (0.1, 0.3, 1.0)  # regularisation candidates, chosen by inner cross-validation
+FOLDS = 5
+_DECIMALS = 6  # coefficients are rounded so that the model's bytes do not wobble
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled paper: its text and themes (primary first), and where the label comes from."""
+
+    title: str
+    abstract: str
+    themes: tuple[str, ...]
+    source: str  # "themes-labels.jsonl:12", "overrides.yml" or "themes.yml"
+    weight: float = 1.0
+
+    @property
+    def primary(self) -> str:
+        return self.themes[0]
+
+
+# ---------------------------------------------------------------------------- labels file
+
+
+def parse_labels(text: str, path: str, config: ThemeConfig) -> tuple[Example, ...]:
+    """The labels file: one JSON object per line with `title`, `abstract`, `primary` and
+    optionally `secondary` (a list). Every problem is reported at once, with its line."""
+    known = set(config.ids)
+    problems: list[Problem] = []
+    examples: list[Example] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(path, number, f"not valid JSON: {exc.msg}", "write one JSON object per line"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(Problem(path, number, "not a JSON object", 'write {"title": ..., "primary": ...}'))
+            continue
+        title, abstract, primary = row.get("title"), row.get("abstract", ""), row.get("primary")
+        secondary = row.get("secondary", [])
+        if not isinstance(title, str) or not title.strip() or not isinstance(abstract, str):
+            problems.append(Problem(path, number, "needs a non-empty `title` and a text `abstract`", "add them"))
+            continue
+        if not isinstance(secondary, list):
+            problems.append(Problem(path, number, "`secondary` is not a list", 'write e.g. "secondary": ["cognition"]'))
+            continue
+        themes = [primary, *secondary]
+        bad = [t for t in themes if not isinstance(t, str) or t not in known]
+        if bad:
+            problems.append(
+                Problem(path, number, f"unknown theme id {bad[0]!r}", f"use one of: {', '.join(config.ids)}")
+            )
+            continue
+        examples.append(Example(title, abstract, tuple(dict.fromkeys(themes)), f"{path}:{number}"))
+    if problems:
+        raise ConfigError(problems)
+    return tuple(examples)
+
+
+def examples_digest(examples: Sequence[Example]) -> str:
+    """A hash of the labelled texts and themes (what the model learns from)."""
+    digest = hashlib.sha256()
+    for ex in examples:
+        row = json.dumps([ex.title, ex.abstract, list(ex.themes), ex.weight], ensure_ascii=False)
+        digest.update(row.encode("utf-8", "surrogatepass") + b"\n")
+    return digest.hexdigest()[:24]
+
+
+def with_labels(config: ThemeConfig, examples: tuple[Example, ...]) -> ThemeConfig:
+    """The config carrying its labelled papers (and their digest, so they key caches)."""
+    return replace(config, labels=examples, labels_digest=examples_digest(examples))
+
+
+def override_examples(papers: Sequence[Paper], overrides: Mapping[str, tuple[str, ...]]) -> tuple[Example, ...]:
+    """Each pinned paper that is in `papers`, as a labelled example (by id order)."""
+    pinned = sorted((p for p in papers if p.id in overrides), key=lambda p: p.id)
+    return tuple(Example(p.title, p.abstract, overrides[p.id], "overrides.yml", OVERRIDE_WEIGHT) for p in pinned)
+
+
+def description_examples(config: ThemeConfig) -> tuple[Example, ...]:
+    """One example per theme written from its name, description and terms."""
+    return tuple(
+        Example(theme.name, _description_text(theme), (theme.id,), "themes.yml", DESCRIPTION_WEIGHT)
+        for theme in config.themes
+        if theme.id != OTHER
+    )
+
+
+def _description_text(theme) -> str:
+    terms = " ".join(term.text.replace("*", "") for term in theme.terms if term.regex is None)
+    return f"{theme.description} {terms}".strip()
+
+
+# ---------------------------------------------------------------------------- features
+
+
+def rule_scores(
+    texts: Sequence[tuple[str, str]], config: ThemeConfig, split: Sequence[tuple[list[str], list[str]]] | None = None
+) -> np.ndarray:
+    """Each text's rule score per theme (columns in config order), float64. `split` holds the
+    texts' title and abstract words when the caller has them already."""
+    pairs = split if split is not None else [(words(title), words(abstract)) for title, abstract in texts]
+    rows = [_score(t, a, config, ws, reasons=False)[0] for (t, a), ws in zip(texts, pairs, strict=True)]
+    return np.array(rows, dtype=np.float64).reshape(len(texts), len(config.themes))
+
+
+def embed_texts(texts: Sequence[tuple[str, str]]) -> np.ndarray:
+    """The sentence embedding of each "title. abstract"."""
+    from .embedding import shared
+
+    return shared().embed_words([words(title) + words(abstract) for title, abstract in texts])
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What the model reads of a batch of texts: rule scores and sentence embeddings."""
+
+    rules: np.ndarray  # (n, themes)
+    vectors: np.ndarray  # (n, 256), unit length
+
+    @staticmethod
+    def of(texts: Sequence[tuple[str, str]], config: ThemeConfig) -> Scored:
+        from .embedding import shared
+
+        split = [(words(title), words(abstract)) for title, abstract in texts]
+        vectors = shared().embed_words([title + abstract for title, abstract in split])
+        return Scored(rule_scores(texts, config, split), vectors)
+
+    @staticmethod
+    def concat(parts: Sequence[Scored], themes: int) -> Scored:
+        if not parts:
+            return Scored(np.zeros((0, themes)), np.zeros((0, 256), np.float32))
+        return Scored(np.vstack([p.rules for p in parts]), np.vstack([p.vectors for p in parts]))
+
+
+def _theme_columns(config: ThemeConfig) -> list[int]:
+    return [i for i, t in enumerate(config.themes) if t.id != OTHER]
+
+
+def _dense(scored: Scored, config: ThemeConfig, descriptions: np.ndarray) -> np.ndarray:
+    """Rule scores (log-scaled) and similarity to each theme's description, per text."""
+    rules = np.log1p(np.maximum(scored.rules[:, _theme_columns(config)], 0.0))
+    return np.hstack([rules, scored.vectors.astype(np.float64) @ descriptions.T])
+
+
+# ---------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted model: everything needed to predict with numpy alone."""
+
+    classes: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray  # (classes, features)
+    intercept: np.ndarray  # (classes,)
+    C: float
+    descriptions: np.ndarray  # (themes without other, 256)
+    examples: tuple[Example, ...]  # what it learned from, for explain
+    example_vectors: np.ndarray = field(repr=False)
+
+    def design(self, scored: Scored, config: ThemeConfig) -> np.ndarray:
+        dense = (_dense(scored, config, self.descriptions) - self.mean) / self.scale
+        return np.hstack([dense, EMBEDDING_SCALE * scored.vectors.astype(np.float64)])
+
+    def logits(self, scored: Scored, config: ThemeConfig) -> np.ndarray:
+        return self.design(scored, config) @ self.coef.T + self.intercept
+
+    def proba(self, scored: Scored, config: ThemeConfig) -> np.ndarray:
+        return _softmax(self.logits(scored, config))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def folds_of(primaries: Sequence[str], k: int = FOLDS) -> list[int]:
+    """Deterministic stratified folds: the i-th example of each primary goes to fold i mod k."""
+    seen: dict[str, int] = {}
+    out = []
+    for primary in primaries:
+        out.append(seen.get(primary, 0) % k)
+        seen[primary] = seen.get(primary, 0) + 1
+    return out
+
+
+def _fit_lr(x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression with an L2 penalty on the coefficients (not the
+    intercepts): minimises sum_i w_i * cross-entropy_i + |coef|^2 / (2 c) with L-BFGS from zeros,
+    which is deterministic. `y` holds class indices 0..k-1. Returns (coef (k, d), intercept (k,))."""
+    from scipy.optimize import minimize
+
+    n, d = x.shape
+    k = int(y.max()) + 1
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+    augmented = np.hstack([x, np.ones((n, 1))])
+    penalty = np.ones((d + 1, 1)) / c
+    penalty[-1] = 0.0
+
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        w = flat.reshape(d + 1, k)
+        logits = augmented @ w
+        logits -= logits.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        log_proba = logits - log_norm
+        value = -(weights[:, None] * onehot * log_proba).sum() + 0.5 * (penalty * w * w).sum()
+        gradient = augmented.T @ (weights[:, None] * (np.exp(log_proba) - onehot)) + penalty * w
+        return float(value), gradient.ravel()
+
+    found = minimize(loss, np.zeros((d + 1) * k), jac=True, method="L-BFGS-B", options={"maxiter": 3000, "gtol": 1e-6})
+    w = found.x.reshape(d + 1, k)
+    return w[:-1].T.copy(), w[-1].copy()
+
+
+def _fit_once(
+    config: ThemeConfig, examples: Sequence[Example], scored: Scored, descriptions: np.ndarray, c: float
+) -> Fitted:
+    dense = _dense(scored, config, descriptions)
+    weights = np.array([ex.weight for ex in examples])
+    mean = np.average(dense, axis=0, weights=weights)
+    scale = np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=weights)) + 1e-6
+    design = np.hstack([(dense - mean) / scale, EMBEDDING_SCALE * scored.vectors.astype(np.float64)])
+    labels = np.array([ex.primary for ex in examples])
+    classes = sorted({str(label) for label in labels}, key=config.ids.index)
+    if len(classes) == 1:
+        coef, intercept = np.zeros((1, design.shape[1])), np.zeros(1)
+    else:
+        index = {theme: i for i, theme in enumerate(classes)}
+        coef, intercept = _fit_lr(design, np.array([index[str(label)] for label in labels]), weights, c)
+    return Fitted(
+        classes=tuple(classes),
+        mean=np.round(mean, _DECIMALS),
+        scale=np.round(scale, _DECIMALS),
+        coef=np.round(coef, _DECIMALS),
+        intercept=np.round(intercept, _DECIMALS),
+        C=c,
+        descriptions=descriptions,
+        examples=tuple(examples),
+        example_vectors=scored.vectors,
+    )
+
+
+def _description_vectors(config: ThemeConfig) -> np.ndarray:
+    from .embedding import shared
+
+    texts = [f"{t.name}. {_description_text(t)}" for t in config.themes if t.id != OTHER]
+    return shared().embed(texts).astype(np.float64)
+
+
+def one_blas_thread():
+    """Linear algebra on one thread: on a busy two-core machine, BLAS threads spinning against
+    each other made one small fit take seconds instead of milliseconds; one thread also keeps
+    floating-point sums in a fixed order."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None = None) -> Fitted | None:
+    """The model learned from `examples` (None when there are none: the rules decide).
+    C is chosen by cross-validation on these examples only (strict, then lenient accuracy)."""
+    import scipy.optimize  # noqa: F401  (loaded first: thread limits apply to loaded libraries)
+
+    with one_blas_thread():
+        return _fit(config, examples, scored)
+
+
+def _fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None) -> Fitted | None:
+    if not examples:
+        return None  # nothing labelled: the rules decide alone
+    described = description_examples(config)
+    if scored is None:
+        scored = Scored.of([(ex.title, ex.abstract) for ex in examples], config)
+    scored = Scored.concat([scored, Scored.of([(ex.title, ex.abstract) for ex in described], config)], len(config.ids))
+    examples = [*examples, *described]
+    if len({ex.primary for ex in examples}) < 2:
+        return None
+    descriptions = _description_vectors(config)
+    best_c = C_GRID[len(C_GRID) // 2]
+    labelled = [i for i, ex in enumerate(examples) if ex.source != "themes.yml"]
+    if len(labelled) >= 4 * FOLDS:
+        folds = folds_of([examples[i].primary for i in labelled])
+        best = (-1.0, -1.0)
+        for c in C_GRID:
+            strict = lenient = 0.0
+            for k in range(FOLDS):
+                test = [i for i, f in zip(labelled, folds, strict=True) if f == k]
+                train = [i for i in range(len(examples)) if i not in set(test)]
+                model = _fit_once(config, [examples[i] for i in train], _take(scored, train), descriptions, c)
+                got = predict(model, _take(scored, test), config)
+                for i, themes in zip(test, got, strict=True):
+                    strict += themes[0] == examples[i].primary
+                    lenient += themes[0] in examples[i].themes
+            if (strict, lenient) > best:
+                best, best_c = (strict, lenient), c
+    return _fit_once(config, examples, scored, descriptions, best_c)
+
+
+def _take(scored: Scored, rows: Sequence[int]) -> Scored:
+    return Scored(scored.rules[list(rows)], scored.vectors[list(rows)])
+
+
+def predict(model: Fitted, scored: Scored, config: ThemeConfig) -> list[tuple[str, ...]]:
+    """Themes per text, primary first: the most probable class, then secondaries."""
+    if len(scored.rules) == 0:
+        return []
+    with one_blas_thread():
+        proba = model.proba(scored, config)
+    other = model.classes.index(OTHER) if OTHER in model.classes else -1
+    # most probable first; equal probabilities keep the taxonomy's order (a stable sort)
+    order = np.argsort(-proba, axis=1, kind="stable")[:, : config.max_secondary + 2].tolist()
+    ranked = np.take_along_axis(proba, np.array(order, dtype=np.int64).reshape(len(proba), -1), axis=1).tolist()
+    result: list[tuple[str, ...]] = []
+    for indices, probabilities in zip(order, ranked, strict=True):
+        best = indices[0]
+        if best == other:
+            result.append((OTHER,))
+            continue
+        floor = config.secondary_ratio * probabilities[0]
+        extra = [
+            model.classes[i] for i, p in zip(indices[1:], probabilities[1:], strict=True) if i != other and p >= floor
+        ]
+        result.append((model.classes[best], *extra[: config.max_secondary]))
+    return result
+
+
+class ThemeModel:
+    """Theme assignment for one build: the config's labels plus the pinned papers' texts.
+
+    `fingerprint` names everything the themes depend on besides a paper's own text (the
+    config with its labels, the pinned examples, the model's version); it is known before
+    fitting, so cached themes are found without fitting. The model is fitted on first use."""
+
+    def __init__(self, config: ThemeConfig, pinned: tuple[Example, ...] = ()) -> None:
+        self.config = config
+        self.pinned = pinned
+        self.examples = (*_merge(config.labels, pinned),)
+        self.fingerprint = hashlib.sha256(
+            f"{MODEL_VERSION}\0{config!r}\0{examples_digest(self.examples)}".encode("utf-8", "surrogatepass")
+        ).hexdigest()[:32]
+        self._fitted: Fitted | None = None
+        self._done = False
+
+    @property
+    def fitted(self) -> Fitted | None:
+        if not self._done:
+            self._fitted = fit(self.config, self.examples)
+            self._done = True
+        return self._fitted
+
+    def assign(self, scored: Scored) -> list[tuple[str, ...]]:
+        """Themes per scored text; rules alone when there is nothing to learn from."""
+        model = self.fitted
+        if model is None:
+            return [choose([float(s) for s in row], self.config) for row in scored.rules]
+        return predict(model, scored, self.config)
+
+    def __getstate__(self) -> dict:
+        self.fitted  # noqa: B018  (a pickled model is a fitted one: the next day must not refit)
+        return self.__dict__
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+
+def _merge(labels: Sequence[Example], pinned: Sequence[Example]) -> list[Example]:
+    """The labels, with a pinned paper replacing a label of the same title."""
+    from .dedupe import normalize
+
+    pinned_titles = {normalize(ex.title) for ex in pinned}
+    return [ex for ex in labels if normalize(ex.title) not in pinned_titles] + list(pinned)
+
+
+def _score_chunk(config: ThemeConfig, texts: Sequence[tuple[str, str]]) -> Scored:
+    return Scored.of(texts, config)
+
+
+def assign_texts(texts: list[tuple[str, str]], model: ThemeModel) -> list[tuple[str, ...]]:
+    """Themes for each (title, abstract), in order. Each depends only on its own text and the
+    model, so a large batch is scored (rules, embedding) over the machine's cores while the
+    model is fitted here; the result is the same either way."""
+    chunks = map_chunks(functools.partial(_score_chunk, model.config), texts, meanwhile=lambda: model.fitted)
+    return model.assign(Scored.concat(chunks, len(model.config.themes)))
+
+
+def assign_one(title: str, abstract: str, model: ThemeModel) -> tuple[str, ...]:
+    """One paper's themes (a batch of one: the same as among others)."""
+    return model.assign(Scored.of([(title, abstract)], model.config))[0]
+
+
+# ---------------------------------------------------------------------------- explain
+
+
+def explain(paper: Paper, model: ThemeModel, overrides: Mapping[str, tuple[str, ...]]) -> str:
+    """Why a paper got its themes, in terms a site owner can act on: the rule terms matched,
+    what the learned model added per theme, the most similar labelled papers, what to do."""
+    config = model.config
+    scored = Scored.of([(paper.title, paper.abstract)], config)
+    computed = model.assign(scored)[0]
+    pinned = overrides.get(paper.id)
+    rules = assign(paper.title, paper.abstract, config)
+    lines = [
+        f"paper:       {paper.id}",
+        f"title:       {paper.title}",
+        f"themes:      {', '.join(pinned or computed)}" + ("  (pinned in overrides.yml)" if pinned else ""),
+    ]
+    if pinned:
+        lines.append(f"computed:    {', '.join(computed)}  (what the model gives without the pin)")
+    lines.append(f"rules alone: {', '.join(rules.themes)}  (the themes.yml terms only)")
+    fitted = model.fitted
+    matched = dict(rules.matched)
+    rule_score = dict(rules.scores)
+    if fitted is None:
+        lines.append("No labelled papers to learn from: the rules decide (see README, Themes).")
+        lines.append("rule scores:")
+        lines += [
+            f"  {t:<24} {rule_score[t]:7.2f}  {'; '.join(matched.get(t, ())) or 'no terms matched'}"
+            for t, _ in rules.scores
+            if t != OTHER
+        ]
+        return "\n".join(lines) + "\n"
+    design = fitted.design(scored, config)[0]
+    proba = fitted.proba(scored, config)[0]
+    width = len(_theme_columns(config))
+    blocks = {"terms": slice(0, width), "taxonomy": slice(width, 2 * width), "wording": slice(2 * width, None)}
+    parts = {name: fitted.coef[:, cols] @ design[cols] for name, cols in blocks.items()}
+    parts = {name: values - values.mean() for name, values in parts.items()}  # against the average theme
+    lines += [
+        "",
+        "per theme: the model's probability, then its evidence for the theme against the average theme",
+        "(terms: the themes.yml terms found; taxonomy: closeness to the theme's description;",
+        "wording: resemblance to the labelled papers of the theme), then the terms matched:",
+        f"  {'theme':<20} {'prob':>5} {'terms':>6} {'taxon.':>6} {'wording':>7}  matched terms (rule score)",
+    ]
+    order = sorted(range(len(fitted.classes)), key=lambda i: (-proba[i], i))
+    for i in order:
+        theme_id = fitted.classes[i]
+        if proba[i] < 0.01 and not matched.get(theme_id):
+            continue
+        terms = "; ".join(matched.get(theme_id, ())[:4]) or ("-" if theme_id == OTHER else "no terms matched")
+        score = f" ({rule_score.get(theme_id, 0):g})" if theme_id != OTHER else ""
+        lines.append(
+            f"  {theme_id:<20} {proba[i]:5.0%} {parts['terms'][i]:+6.1f} {parts['taxonomy'][i]:+6.1f}"
+            f" {parts['wording'][i]:+7.1f}  {terms}{score}"
+        )
+    similarity = fitted.example_vectors.astype(np.float64) @ scored.vectors[0].astype(np.float64)
+    nearest = sorted(range(len(similarity)), key=lambda j: (-similarity[j], j))[:3]
+    lines.append("most similar labelled papers (what the 'wording' column learned from):")
+    for j in nearest:
+        ex = fitted.examples[j]
+        lines.append(f"  {similarity[j]:.2f}  {', '.join(ex.themes):<32} {ex.title[:70]}  [{ex.source}]")
+    lines += [
+        "",
+        "to change it: pin the paper in overrides.yml, e.g.",
+        f"  {paper.id}: [{', '.join(pinned or computed)}]",
+        "  (a pin is also a labelled example: similar papers follow it on the next build);",
+        f"or add terms to a theme in themes.yml, or labelled papers to {LABELS_FILE} (see README, Themes).",
+    ]
+    return "\n".join(lines) + "\n"

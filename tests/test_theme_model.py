@@ -1,0 +1,243 @@
+"""The learned theme model: labels file, determinism, stability, pins that teach, no network."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import generator.embedding as embedding
+from generator.cli import Project
+from generator.errors import ConfigError
+from generator.models import Paper
+from generator.pipeline import build, extend
+from generator.state import BuildCache, state_key
+from generator.theme_model import (
+    LABELS_FILE,
+    OVERRIDE_WEIGHT,
+    Example,
+    Scored,
+    ThemeModel,
+    assign_one,
+    explain,
+    override_examples,
+    parse_labels,
+    with_labels,
+)
+from generator.themes import parse_theme_config
+from tests.conftest import seed_dumps
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = parse_theme_config((ROOT / "themes.yml").read_text(encoding="utf-8"))
+LABELS = parse_labels((ROOT / LABELS_FILE).read_text(encoding="utf-8"), LABELS_FILE, CONFIG)
+LABELLED = with_labels(CONFIG, LABELS)
+
+
+@pytest.fixture(scope="module")
+def model() -> ThemeModel:
+    return ThemeModel(LABELLED)
+
+
+def paper(pid: str, title: str, abstract: str) -> Paper:
+    day = date(2026, 1, 1)
+    return Paper(pid, title, abstract, day, day, None, None, None, None, ())
+
+
+def test_shipped_labels_carry_their_text_and_valid_themes():
+    assert len(LABELS) == 216
+    assert all(ex.title and len(ex.abstract) > 100 and ex.themes[0] in CONFIG.ids for ex in LABELS)
+    assert LABELS[0].source == f"{LABELS_FILE}:1"
+
+
+def test_labels_file_problems_are_reported_together_with_their_lines():
+    text = (
+        '{"title": "A", "abstract": "x", "primary": "cognition"}\n'
+        "not json\n"
+        '{"title": "B", "abstract": "y", "primary": "cognitoin"}\n'
+        "\n"
+        '{"abstract": "z", "primary": "other"}\n'
+        '{"title": "C", "abstract": "w", "primary": "other", "secondary": "steering"}\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_labels(text, "themes-labels.jsonl", CONFIG)
+    got = [str(p) for p in caught.value.problems]
+    assert [p.split(":")[1] for p in got] == ["2", "3", "5", "6"]
+    assert "unknown theme id 'cognitoin' — use one of: interpretability" in got[1]
+
+
+def test_a_bad_labels_file_stops_the_build_with_its_line(project):
+    (project / LABELS_FILE).write_text('{"title": "A", "abstract": "x", "primary": "nope"}\n')
+    with pytest.raises(ConfigError) as caught:
+        Project(project / "mkdocs.yml").load_config()
+    assert f"{LABELS_FILE}:1: unknown theme id 'nope'" in str(caught.value.problems[0])
+
+
+_FINGERPRINT_SCRIPT = """
+import hashlib, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from generator.themes import parse_theme_config
+from generator.theme_model import LABELS_FILE, Scored, ThemeModel, parse_labels, with_labels
+root = Path({root!r})
+config = parse_theme_config((root / "themes.yml").read_text(encoding="utf-8"))
+config = with_labels(config, parse_labels((root / LABELS_FILE).read_text(encoding="utf-8"), LABELS_FILE, config))
+model = ThemeModel(config)
+fitted = model.fitted
+digest = hashlib.sha256()
+for array in (fitted.mean, fitted.scale, fitted.coef, fitted.intercept, fitted.descriptions):
+    digest.update(array.tobytes())
+texts = [(ex.title, ex.abstract[::-1]) for ex in config.labels]  # texts it was not fitted on
+digest.update(repr(model.assign(Scored.of(texts, config))).encode())
+print(fitted.C, fitted.classes, model.fingerprint, digest.hexdigest())
+"""
+
+
+def test_the_model_is_byte_identical_under_different_hash_seeds():
+    script = _FINGERPRINT_SCRIPT.format(root=str(ROOT))
+    outputs = []
+    for seed in ("1", "4242"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].split()) >= 4
+
+
+def test_a_paper_gets_the_same_themes_alone_and_among_others(model):
+    papers = [p for dump in seed_dumps()[:2] for p in _papers_of(dump)]
+    texts = [(p.title, p.abstract) for p in papers]
+    together = model.assign(Scored.of(texts, LABELLED))
+    reversed_batch = model.assign(Scored.of(texts[::-1], LABELLED))[::-1]
+    assert together == reversed_batch
+    alone = [assign_one(title, abstract, model) for title, abstract in texts[:60]]
+    assert alone == together[:60]
+    # the embedding itself does not depend on the batch, to the bit
+    one = embedding.Embedder().embed([f"{texts[7][0]}. {texts[7][1]}"])
+    assert one.tobytes() == Scored.of(texts, LABELLED).vectors[7].tobytes()
+
+
+def _papers_of(dump) -> list[Paper]:
+    from generator.dedupe import dedupe
+    from generator.parse import parse_dump
+
+    return dedupe(parse_dump(dump)[0])
+
+
+def _pin_case(model: ThemeModel) -> tuple[Example, tuple[str, str], str]:
+    """A labelled paper, a paper like it (the same abstract without its first sentence, another
+    title) that the model puts in the same theme, and another theme to pin the first one to."""
+    for ex in LABELS:
+        sentences = ex.abstract.split(". ")
+        if ex.primary in ("other", "multimodal") or len(sentences) < 4:
+            continue
+        like = (f"A study of {ex.title.split(':')[0]}", ". ".join(sentences[1:]))
+        if assign_one(*like, model)[0] == ex.primary:
+            return ex, like, "multimodal"
+    raise AssertionError("no labelled paper has a look-alike in its own theme")
+
+
+def test_pinning_a_paper_teaches_the_model_and_a_paper_like_it_moves(model):
+    labelled, like, target = _pin_case(model)
+    pinned = paper("the-pinned-paper-0001", labelled.title, labelled.abstract)
+    overrides = {pinned.id: (target,)}
+    examples = override_examples([pinned, paper("x", "Unrelated", "Text.")], overrides)
+    assert examples == (Example(labelled.title, labelled.abstract, (target,), "overrides.yml", OVERRIDE_WEIGHT),)
+    taught = ThemeModel(LABELLED, examples)
+    assert taught.fingerprint != model.fingerprint
+    assert taught.examples.count(labelled) == 0  # the pin replaces the shipped label of that paper
+    assert assign_one(*like, model)[0] == labelled.primary
+    assert assign_one(*like, taught)[0] == target
+
+
+def test_labels_key_the_theme_cache_and_the_next_day_state(model):
+    fewer = with_labels(CONFIG, LABELS[1:])
+    assert repr(fewer) != repr(LABELLED) and ThemeModel(fewer).fingerprint != model.fingerprint
+    config = Project(ROOT / "mkdocs.yml").load_config()
+    assert config.themes.labels == LABELS
+    other = replace(config, themes=fewer)
+    assert state_key("code", other) != state_key("code", config)
+    edited = Example(LABELS[0].title, LABELS[0].abstract + " Revised.", ("cognition",), "overrides.yml", 5.0)
+    assert ThemeModel(LABELLED, (edited,)).fingerprint != ThemeModel(LABELLED, (LABELS[0],)).fingerprint
+
+
+def test_without_labels_the_rules_decide():
+    rules_only = ThemeModel(CONFIG)
+    assert rules_only.fitted is None
+    title = "Spiking neural networks on neuromorphic hardware"
+    assert assign_one(title, "We train spiking neurons.", rules_only)[0] == "brain-inspired"
+
+
+def test_the_build_makes_no_network_call(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network call: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(embedding, "_SHARED", None)  # load the embedding files afresh
+    project = Project(ROOT / "mkdocs.yml")
+    result = build(seed_dumps(), project.load_config(), project.loader(), cache=BuildCache("code"))
+    assert result.state is not None and result.state.theme_model is not None
+    assert result.state.theme_model.fitted is not None
+    assert len(result.briefs) == 431 and all(brief.themes for brief in result.briefs)
+
+
+def test_explain_names_terms_learned_evidence_similar_labels_and_what_to_do(model):
+    ex = LABELS[0]
+    text = explain(paper("p-1", ex.title, ex.abstract), model, {})
+    assert f"title:       {ex.title}" in text
+    assert "rules alone:" in text and "prob" in text and "wording" in text
+    assert "most similar labelled papers" in text
+    assert f"{LABELS_FILE}:1]" in text  # the paper itself is the nearest labelled paper
+    assert "p-1: [" in text and "overrides.yml" in text
+    pinned = explain(paper("p-1", ex.title, ex.abstract), model, {"p-1": ("steering",)})
+    assert "themes:      steering  (pinned in overrides.yml)" in pinned
+
+
+def test_other_share_is_near_the_labels_on_the_seed_papers(model):
+    papers = [p for dump in seed_dumps() for p in _papers_of(dump)]
+    got = model.assign(Scored.of([(p.title, p.abstract) for p in papers], LABELLED))
+    share = sum(t == ("other",) for t in got) / len(got)
+    assert 0.04 <= share <= 0.13
+    assert all(len(t) <= 3 and (t == ("other",) or "other" not in t) for t in got)
+    assert np.mean([len(t) > 1 for t in got]) < 0.9
+
+
+def test_the_next_day_builds_cold_when_a_pinned_paper_first_appears():
+    project = Project(ROOT / "mkdocs.yml")
+    dumps, loader = seed_dumps(), project.loader()
+    config = project.load_config()
+    newest = max(d.day for d in dumps)
+    earlier = [d for d in dumps if d.day < newest]
+    whole = build(dumps, config, loader)
+    newcomer = next(b for b in whole.briefs if b.first_seen == newest)
+    pinned = replace(config, overrides={newcomer.id: ("steering",)})
+    cold = build(earlier, pinned, loader, cache=BuildCache("code"))
+    assert cold.state is not None
+    # the model learned without the newcomer's text: the next day cannot reuse it
+    assert extend(pickle.loads(pickle.dumps(cold.state)), dumps, pinned, loader, "code") is None
+    plain = build(earlier, config, loader, cache=BuildCache("code"))
+    assert plain.state is not None
+    step = extend(pickle.loads(pickle.dumps(plain.state)), dumps, config, loader, "code")
+    assert step is not None and step.briefs == whole.briefs
+
+
+def test_cross_validated_accuracy_on_the_shipped_labels_stays_above_its_floor():
+    # each paper judged by a model fitted (regularisation included) without its fold
+    from benchmarks.themes_eval import cross_validate, figures
+
+    examples = list(LABELS)
+    scored = Scored.of([(ex.title, ex.abstract) for ex in examples], CONFIG)
+    result = figures(examples, cross_validate(examples, scored, CONFIG, 5))
+    assert result["strict"] >= 0.72 and result["lenient"] >= 0.90
+    assert 0.05 <= result["other"] <= 0.14
