@@ -198,3 +198,21 @@ def check_site_links(site: Mapping[str, bytes], site_url: str, report: Report) -
             if parts.fragment and target in parsed and unquote(parts.fragment) not in parsed[target].ids:
                 report.problems.append(f"site/{path}: link {link} points at a missing anchor")
     report.counts["site links"] = checked
+
+
+def _page_url_path(source: str) -> str:
+    """The built file of a Markdown page (MkDocs' directory URLs): `days/x.md` -> `days/x/index.html`."""
+    stem = source.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem + ".html"
+    return stem + "/index.html"
+
+
+def check_site_pages(docs: Mapping[str, bytes], site: Mapping[str, bytes], site_name: str, report: Report) -> None:
+    """Every page in the docs folder is in the built site: a site built before the last
+    `digest build` lacks the newest day's page."""
+    for source in sorted(docs):
+        if source.endswith(".md") and _page_url_path(source) not in site:
+            report.problems.append(
+                f"{site_name}/: has no page for {source}: it is older than the last build — run `make site`"
+            )

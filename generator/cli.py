@@ -18,7 +18,7 @@ import click
 import jinja2
 
 from . import files
-from .check import Report, check_feeds, check_pages, check_sightings, check_site_links
+from .check import Report, check_feeds, check_pages, check_sightings, check_site_links, check_site_pages
 from .config import Config, parse_config
 from .errors import DigestError, Problem, Warning_
 from .models import DumpFile, Paper
@@ -69,6 +69,11 @@ class Project:
     def state_file(self) -> Path:
         return self.cache_dir / "state.pickle"
 
+    @property
+    def state_months(self) -> Path:
+        """The folder beside the state holding its papers a month per file, and its items' texts."""
+        return files.months_folder(self.state_file)
+
     def stamp_file(self, out_dir: Path) -> Path:
         return files.stamp_file(self.cache_dir, out_dir)
 
@@ -87,6 +92,7 @@ class BuildSummary:
     up_to_date: bool = False
     extended: bool = False  # the last build's state was extended with new days
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    cache_notes: tuple[str, ...] = ()  # damaged cache files, ignored (never fatal: they only save work)
 
 
 def run_build(
@@ -107,7 +113,11 @@ def run_build(
     edit) cheap however large the archive."""
     started = time.perf_counter()
     config = project.load_config()
-    digests = files.DumpDigests(project.cache_dir / "dumps.json") if use_cache else None
+    notes: files.CacheNotes = []
+    if use_cache:
+        for folder in (project.cache_dir, project.state_months):
+            files.remove_stale_temporaries(folder)
+    digests = files.DumpDigests(project.cache_dir / "dumps.json", notes) if use_cache else None
     dumps = files.read_dumps(dumps_dir, digests)
     code = files.code_fingerprint()
     stamp = files.build_stamp(project.root, dumps, out_dir, code)
@@ -115,7 +125,7 @@ def run_build(
         digests.save(dumps)
     read_s = time.perf_counter() - started
     if use_cache:
-        last = files.read_stamp(project.stamp_file(out_dir), out_dir, stamp)
+        last = files.read_stamp(project.stamp_file(out_dir), out_dir, stamp, notes)
         if last is not None:
             summary = BuildSummary(
                 last["entries"],
@@ -124,32 +134,37 @@ def run_build(
                 tuple(Warning_(*w) for w in last["warnings"]),
                 up_to_date=True,
                 timings={"read": read_s},
+                cache_notes=tuple(notes),
             )
             if strict and summary.warnings:
                 raise DigestError([w.as_problem() for w in summary.warnings])
             return summary, files.WriteReport((), (), len(last["files"]))
     # The next day: extend the last build (generator/incremental.py); otherwise build cold.
     loading = time.perf_counter()
-    state = files.load_state(project.state_file, state_key(code, config)) if use_cache else None
+    state = files.load_state(project.state_file, state_key(code, config), notes) if use_cache else None
     state_s = time.perf_counter() - loading
     result = None
     if state is not None:
         known, previous_archive = files.as_written(state, out_dir)
         state_s = time.perf_counter() - loading
         result = extend(state, dumps, config, project.loader(), code, known, previous_archive)
+        if result is None and state.store.damaged:
+            files.note_damaged(notes, project.state_months / state.store.damaged, "not what was stored")
     if result is None:
-        cache = files.load_cache(project.cache_file, code) if use_cache else None
+        cache = files.load_cache(project.cache_file, code, notes) if use_cache else None
         result = build(dumps, config, project.loader(), progress=progress, cache=cache)
-    if strict and result.warnings:
-        raise DigestError([w.as_problem() for w in result.warnings])
+    warnings = (*config.warnings(brief.id for brief in result.briefs), *result.warnings)
+    if strict and warnings:
+        raise DigestError([w.as_problem() for w in warnings])
     timings = {"read": read_s, "load state": state_s, **result.timings}
     summary = BuildSummary(
         result.entries,
         len(result.briefs),
         result.dumps_seen,
-        tuple(result.warnings),
+        warnings,
         extended=result.cache is None and result.state is not None,
         timings=timings,
+        cache_notes=tuple(notes),
     )
     written = time.perf_counter()
     with files.build_lock(out_dir):
@@ -196,6 +211,7 @@ def _errors_to_exit() -> Iterator[None]:
     except DigestError as exc:
         for problem in exc.problems:
             click.echo(f"Error: {problem}", err=True)
+        _to_job_summary("digest: failed", [], [str(p) for p in exc.problems], failed=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted: nothing was changed.", err=True)
@@ -220,7 +236,7 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
             nonlocal shown
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
+            bar.update(tasks[stage], completed=done, total=total)
             if time.monotonic() - shown > 0.1 or done == total:
                 bar.refresh()
                 shown = time.monotonic()
@@ -256,22 +272,52 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Ignore the build cache in .cache/digest/ (the output is the same).")
 def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: bool, no_cache: bool) -> None:
     """Parse every dump, deduplicate, assign themes and write pages, feeds and the archive."""
-    with _errors_to_exit(), _progress_bar(True) as progress:
-        result, report = run_build(
-            Project(config_file), dumps_dir, out_dir, strict=strict, progress=progress, use_cache=not no_cache
-        )
-        for line in format_warnings(result.warnings):
-            click.echo(line, err=True)
-        click.echo(
-            f"{result.entries} sightings of {result.papers} papers from {result.dumps} dumps; "
-            + (
-                f"up to date: nothing changed since the last build into {files.display(out_dir)}/"
-                if result.up_to_date
-                else f"{len(report.written)} files written, {len(report.removed)} removed, "
-                f"{report.unchanged} unchanged in {files.display(out_dir)}/"
-                + (" (the last build, extended with the new dumps)" if result.extended else "")
+    with _errors_to_exit():
+        with _progress_bar(True) as progress:
+            result, report = run_build(
+                Project(config_file), dumps_dir, out_dir, strict=strict, progress=progress, use_cache=not no_cache
             )
+        # After the bar is gone: the summary is printed on lines of its own.
+        lines = [f"Warning: {note}" for note in result.cache_notes] + format_warnings(result.warnings)
+        for line in lines:
+            click.echo(line, err=True)
+        what = f"{result.entries} sightings of {result.papers} papers from {result.dumps} dumps; " + (
+            f"up to date: nothing changed since the last build into {files.display(out_dir)}/"
+            if result.up_to_date
+            else f"{len(report.written)} files written, {len(report.removed)} removed, "
+            f"{report.unchanged} unchanged in {files.display(out_dir)}/"
+            + (" (the last build, extended with the new dumps)" if result.extended else "")
         )
+        click.echo(what)
+        count = len(result.warnings) + len(result.cache_notes)
+        if count:
+            click.echo(
+                f"{count} warning{'s' if count != 1 else ''} (see above): published anyway; "
+                "`digest build --strict` makes dump and config warnings errors",
+                err=True,
+            )
+        _to_job_summary("digest build", [what], [*result.cache_notes, *(str(w) for w in result.warnings)])
+
+
+def _to_job_summary(title: str, lines: Sequence[str], problems: Sequence[str], *, failed: bool = False) -> None:
+    """On GitHub Actions, add a section to the job's summary page ($GITHUB_STEP_SUMMARY):
+    the outcome and each problem with its file:line, so a warning is seen without the log."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    kind = "error" if failed else "warning"
+    text = [f"### {title}", "", *lines, ""]
+    if problems:
+        text.append(
+            f"**{len(problems)} {kind}{'s' if len(problems) != 1 else ''}**"
+            + ("" if failed else " (published anyway):")
+        )
+        text += ["", *(f"- `{_code_span(p)}`" for p in problems), ""]
+    files.append_text(Path(target), "\n".join(text) + "\n")
+
+
+def _code_span(text: str) -> str:
+    return text.replace("`", "'").replace("\n", " ")
 
 
 @main.command("check")
@@ -282,11 +328,17 @@ def build_command(dumps_dir: Path, out_dir: Path, config_file: Path, strict: boo
     "--site", "site_dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
     help="Built site to crawl for broken internal links (skipped when the folder does not exist).",
 )  # fmt: skip
-def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: Path) -> None:
+@click.option(
+    "--deploy", is_flag=True, help="Also refuse the shipped placeholder site_url (the deploy workflow passes it)."
+)
+def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: Path, deploy: bool) -> None:
     """Verify the last build: every sighting, page, feed item and internal link is accounted for."""
     with _errors_to_exit():
         project = Project(config_file)
         config = project.load_config()
+        placeholder = config.placeholder_problem()
+        if deploy and placeholder is not None:
+            raise DigestError(placeholder)
         entries, _ = parse_all(files.read_dumps(dumps_dir))
         archive = files.read_archive(out_dir)
         report = Report()
@@ -295,14 +347,18 @@ def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: P
         check_pages(archive, docs, report)
         check_feeds(docs, config.site.site_url, report)
         if site_dir.is_dir():
-            check_site_links(files.site_tree(site_dir), config.site.site_url, report)
+            site = files.site_tree(site_dir)
+            check_site_pages(docs, site, files.display(site_dir), report)
+            check_site_links(site, config.site.site_url, report)
         counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
         if not report.ok:
             for problem in report.problems:
                 click.echo(f"Error: {problem}", err=True)
             click.echo(f"check failed: {len(report.problems)} problems ({counts})", err=True)
+            _to_job_summary("digest check", [f"check failed ({counts})"], report.problems, failed=True)
             sys.exit(1)
         click.echo(f"check passed: {counts}")
+        _to_job_summary("digest check", [f"check passed: {counts}"], [])
 
 
 @main.command("add")
@@ -314,29 +370,23 @@ def check_command(dumps_dir: Path, out_dir: Path, config_file: Path, site_dir: P
 def add_command(raw: Path, day: Any, dumps_dir: Path) -> None:
     """Copy a raw dump into the dumps folder under its canonical name YYYY-MM-DD.txt."""
     with _errors_to_exit():
-        the_day = day.date() if day is not None else _day_from_header(raw)
-        name = f"{the_day.isoformat()}.txt"
-        target, copied = files.add_dump(raw, dumps_dir, name)
-        # A dump that cannot be parsed is taken back out at once, with the reason.
-        try:
-            parse_all([DumpFile(name, the_day, files.raw_bytes(target), files.display(target))])
-        except DigestError:
-            if copied:
-                target.unlink()
-            raise
+        # The same checks with or without --date, before anything is copied: a file that is not
+        # a listing (a saved web page, binary, no entry) is refused naming the file and line.
+        data = files.raw_bytes(raw)
+        probe = DumpFile(raw.name, day.date() if day is not None else date.today(), data, files.display(raw))
+        parse_all([probe])
+        the_day = day.date() if day is not None else _day_from_header(probe)
+        target, copied = files.add_dump(raw, dumps_dir, f"{the_day.isoformat()}.txt")
         verb = "added" if copied else "already there:"
         click.echo(f"{verb} {files.display(target)}")
 
 
-def _day_from_header(raw: Path) -> date:
-    data = files.raw_bytes(raw)
-    text = header_date(DumpFile(raw.name, date.today(), data, files.display(raw)))
+def _day_from_header(dump: DumpFile) -> date:
+    text = header_date(dump)
     today = date.today()
     parsed = parse_date_line(text, today) if text else None
     if parsed is None:
-        raise DigestError(
-            Problem(files.display(raw), None, "the dump's header carries no date", "pass --date YYYY-MM-DD")
-        )
+        raise DigestError(Problem(dump.path, None, "the dump's header carries no date", "pass --date YYYY-MM-DD"))
     click.echo(f"header date {text!r}: taking {parsed[0].isoformat()} (the latest such day not after today)")
     return parsed[0]
 
@@ -410,7 +460,8 @@ def themes_suggest(out_dir: Path, config_file: Path, max_themes: int) -> None:
     show_default=True,
     help="Where the built site goes.",
 )
-def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
+@click.option("--strict", is_flag=True, help="Treat dump and config warnings as errors (as `digest build --strict`).")
+def site_command(dumps_dir: Path, config_file: Path, site_dir: Path, strict: bool) -> None:
     """Generate the pages, run `mkdocs build --strict` into a staging folder and swap it in.
 
     The staging folder starts as a copy of the last site/ (its search bundles aside, which are
@@ -423,6 +474,8 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path) -> None:
         if site_dir.is_dir():
             files.copy_site(site_dir, staging)
         env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir), DIGEST_PUBLISHED_SITE=str(site_dir.resolve()))
+        if strict:
+            env["DIGEST_STRICT"] = "1"  # read by the hook (generator/mkdocs_hook.py)
         env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
         command = [
             sys.executable,

@@ -5,12 +5,13 @@ Pure: texts in, a validated, typed `Config` out. Every problem is reported at on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, Warning_
 from .theme_model import parse_labels, with_labels
 from .themes import ThemeConfig, parse_overrides, parse_theme_config
 
@@ -20,7 +21,7 @@ class SiteConfig:
     """What pages and feeds need to know about the site."""
 
     site_name: str = "Paper digest"
-    site_url: str = "https://example.org/"
+    site_url: str = "https://example.org/"  # mkdocs.yml must set it (parse_site_config)
     site_description: str = "Daily papers, deduplicated and grouped by theme."
     language: str = "en"
     feed_items: int = 200  # a feed holds its newest whole days: at least this many papers when it has them
@@ -36,11 +37,55 @@ _DIGEST_OPTIONS: dict[str, tuple[type, Any, str]] = {
 _LIMITS = {"feed_items": (1, 100_000), "home_days": (1, 366)}
 
 
+# The site_url mkdocs.yml ships with: builds warn about it, the deploy workflow refuses it.
+PLACEHOLDER_SITE_URL = "https://example.github.io/digest/"
+_SITE_URL_TODO = "set site_url in mkdocs.yml to the published address (https://<user>.github.io/<repository>/)"
+
+
 @dataclass(frozen=True)
 class Config:
     site: SiteConfig
     themes: ThemeConfig
     overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    mkdocs_path: str = "mkdocs.yml"
+    overrides_path: str = "overrides.yml"
+    override_lines: dict[str, int] = field(default_factory=dict)  # paper id -> its line in overrides.yml
+
+    def placeholder_problem(self) -> Problem | None:
+        """What is wrong when site_url is still the shipped placeholder (feeds would point there)."""
+        if self.site.site_url != PLACEHOLDER_SITE_URL:
+            return None
+        return Problem(self.mkdocs_path, None, "still the shipped placeholder", _SITE_URL_TODO, "site_url")
+
+    def warnings(self, paper_ids: Iterable[str]) -> list[Warning_]:
+        """Recoverable configuration mistakes, given the built papers' ids: the placeholder
+        site_url, and overrides naming no known paper (with the closest id when there is one)."""
+        found: list[Warning_] = []
+        placeholder = self.placeholder_problem()
+        if placeholder is not None:
+            found.append(Warning_(self.mkdocs_path, None, "site_url is still the shipped placeholder", _SITE_URL_TODO))
+        ids = list(paper_ids)
+        unknown = sorted(set(self.overrides) - set(ids), key=lambda pid: self.override_lines.get(pid, 0))
+        if unknown:
+            for pid in unknown:
+                found.append(
+                    Warning_(
+                        self.overrides_path,
+                        self.override_lines.get(pid),
+                        f"override for {pid!r} names no known paper",
+                        _closest(pid, ids),
+                    )
+                )
+        return found
+
+
+def _closest(paper_id: str, ids: list[str]) -> str:
+    from rapidfuzz import fuzz, process
+
+    match = process.extractOne(paper_id, ids, scorer=fuzz.ratio, score_cutoff=80)
+    if match is None:
+        return "check the id in data/papers.json (or `digest themes explain <title words>`)"
+    return f"did you mean {match[0]!r}?"
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -76,7 +121,11 @@ def parse_site_config(text: str, path: str = "mkdocs.yml") -> SiteConfig:
             problems.append(Problem(path, None, "must be a non-empty string", "set it or remove it", key=key))
         else:
             values[key] = value.strip()
-    if "site_url" in values and not values["site_url"].startswith(("http://", "https://")):
+    if "site_url" not in values and not any(p.key == "site_url" for p in problems):
+        problems.append(
+            Problem(path, None, "missing: feed links and GUIDs are built from it", _SITE_URL_TODO, key="site_url")
+        )
+    elif "site_url" in values and not values["site_url"].startswith(("http://", "https://")):
         problems.append(
             Problem(
                 path, None, "must be an absolute http(s) URL", "set it to where the site is published", key="site_url"
@@ -135,7 +184,9 @@ def parse_config(
     except ConfigError as exc:
         problems.extend(exc.problems)
     overrides: dict[str, tuple[str, ...]] = {}
+    lines: dict[str, int] = {}
     if themes is not None and overrides_text is not None:
+        lines = _key_lines(overrides_text)
         try:
             overrides = parse_overrides(overrides_text, overrides_path, themes)
         except ConfigError as exc:
@@ -147,4 +198,15 @@ def parse_config(
             problems.extend(exc.problems)
     if problems or site is None or themes is None:
         raise ConfigError(problems)
-    return Config(site, themes, overrides)
+    return Config(site, themes, overrides, mkdocs_path, overrides_path, lines)
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The line of each top-level key of a YAML mapping ({} when it is not one)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {str(key.value): key.start_mark.line + 1 for key, _ in root.value if isinstance(key, yaml.ScalarNode)}

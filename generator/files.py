@@ -14,6 +14,7 @@ import json
 import mmap
 import os
 import pickle
+import re
 import shutil
 import signal
 import time
@@ -29,7 +30,7 @@ from .incremental import RECORD_HEAD_SIZE, record_size
 from .models import DumpFile
 from .parse import day_from_name
 from .processes import in_background
-from .state import BuildCache, BuildState, read_cache, read_state, write_cache, write_state, write_written
+from .state import BuildCache, BuildState, DamagedCache, read_cache, read_state, write_cache, write_state, write_written
 from .theme_model import LABELS_FILE
 
 MANIFEST = ".digest-manifest.json"
@@ -75,6 +76,45 @@ def list_dumps(dumps_dir: Path) -> list[Path]:
     return found
 
 
+# A cache file found damaged: noted once per build (a line in its summary), then treated as absent.
+CacheNotes = list[str]
+
+
+def note_damaged(notes: CacheNotes | None, path: Path, why: str) -> None:
+    if notes is not None:
+        notes.append(f"{display(path)}: damaged cache file ignored ({why}); this build does without it")
+
+
+def read_json_cache(path: Path, notes: CacheNotes | None) -> Any:
+    """A JSON cache file written by write_json_cache, or None when it is missing or damaged
+    (then noted). The body carries its own digest: a changed byte anywhere is caught."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        note_damaged(notes, path, exc.strerror or "unreadable")
+        return None
+    try:
+        record = json.loads(data)
+        body = record["body"]
+        intact = record["digest"] == _json_digest(body)
+    except (ValueError, KeyError, TypeError):
+        intact = False
+    if not intact:
+        note_damaged(notes, path, "not what this version wrote")
+        return None
+    return body
+
+
+def write_json_cache(path: Path, body: object) -> None:
+    _replace(path, json.dumps({"digest": _json_digest(body), "body": body}).encode())
+
+
+def _json_digest(body: object) -> str:
+    return hashlib.blake2b(json.dumps(body, sort_keys=True).encode(), digest_size=16).hexdigest()
+
+
 class DumpDigests:
     """The SHA-256 of each dump from the last build, kept with the file's size, modification and
     change times and inode (in .cache/digest/dumps.json): a dump whose file still has them is
@@ -84,13 +124,15 @@ class DumpDigests:
     # its stats: a digest is trusted only for a file unchanged since a while before it was saved.
     SETTLED_NS = 2_000_000_000
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, notes: CacheNotes | None = None) -> None:
         self.path = path
+        record = read_json_cache(path, notes)
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
             self.saved_ns, self.known = int(record["saved_ns"]), dict(record["dumps"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             self.saved_ns, self.known = 0, {}
+            if record is not None:
+                note_damaged(notes, path, "not a record of dump digests")
         self.seen: dict[str, list[int]] = {}  # name -> the stats of the file as read
 
     def use(self, dump: DumpFile, stats: os.stat_result) -> None:
@@ -108,7 +150,7 @@ class DumpDigests:
         if record == self.known and not unsettled:
             return
         # The clock only dates this record: nothing generated depends on it.
-        _replace(self.path, json.dumps({"saved_ns": time.time_ns(), "dumps": record}).encode())
+        write_json_cache(self.path, {"saved_ns": time.time_ns(), "dumps": record})
 
 
 def read_dumps(dumps_dir: Path, digests: DumpDigests | None = None) -> list[DumpFile]:
@@ -253,6 +295,9 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes], keep: Iterable[str] = 
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = set(_read_manifest(out_dir))
     kept = set(keep) - set(files)
+    # A build killed outright (SIGKILL, power loss) leaves its temporaries: the next one removes them.
+    for folder in {out_dir, *((out_dir / rel).parent for rel in (*files, *kept, *previous))}:
+        remove_stale_temporaries(folder)
     changed: list[tuple[Path, str]] = []
     unchanged = 0
     for rel in sorted(files):
@@ -295,6 +340,36 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes], keep: Iterable[str] = 
                 (out_dir / rel).unlink()
         _remove_empty_dirs(out_dir, {(out_dir / rel).parent for rel in stale})
     return WriteReport(tuple(rel for _, rel in changed), tuple(stale), unchanged)
+
+
+# What this module names its temporary files: ".<name>.<pid>.tmp" beside the file they replace.
+_TEMPORARY = re.compile(r"\..+\.(\d+)\.tmp")
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporary files in `folder` left by a process that is gone (killed mid-write)."""
+    try:
+        with os.scandir(folder) as scan:
+            names = [entry.name for entry in scan if entry.name.startswith(".") and entry.name.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        match = _TEMPORARY.fullmatch(name)
+        if match and not _alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _remove_empty_dirs(out_dir: Path, candidates: set[Path]) -> None:
@@ -342,8 +417,7 @@ def stamp_file(cache_dir: Path, out_dir: Path) -> Path:
 def write_stamp(path: Path, out_dir: Path, stamp: str, files: Iterable[str], summary: Mapping[str, object]) -> None:
     """Record the files the build generated (each one's size and modification time) under
     `stamp`. Like the cache, a record that cannot be written only makes the next build work."""
-    record = {"stamp": stamp, "files": _stats(out_dir, sorted(files)), **summary}
-    _replace(path, json.dumps(record).encode())
+    write_json_cache(path, {"stamp": stamp, "files": _stats(out_dir, sorted(files)), **summary})
 
 
 def _replace(path: Path, data: bytes) -> bool:
@@ -361,14 +435,20 @@ def _replace(path: Path, data: bytes) -> bool:
     return True
 
 
-def read_stamp(path: Path, out_dir: Path, stamp: str) -> dict[str, Any] | None:
+def read_stamp(path: Path, out_dir: Path, stamp: str, notes: CacheNotes | None = None) -> dict[str, Any] | None:
     """The last build's record when it was made under `stamp` and every file it wrote is still
     there, untouched; otherwise None (the build runs)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    record = read_json_cache(path, notes)
+    if record is None:
         return None
-    if not isinstance(record, dict) or record.get("stamp") != stamp or not isinstance(record.get("files"), dict):
+    if (
+        not isinstance(record, dict)
+        or not isinstance(record.get("stamp"), str)
+        or not isinstance(record.get("files"), dict)
+    ):
+        note_damaged(notes, path, "not a record of a build")
+        return None
+    if record["stamp"] != stamp:
         return None
     if _stats(out_dir, list(record["files"])) != record["files"]:
         return None
@@ -467,13 +547,18 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def load_cache(path: Path, code: str) -> BuildCache:
-    """The build cache at `path`, or an empty one when it is missing, unreadable or stale."""
+def load_cache(path: Path, code: str, notes: CacheNotes | None = None) -> BuildCache:
+    """The build cache at `path`, or an empty one when it is missing, stale or damaged (noted)."""
     try:
         with open(path, "rb") as handle:
             return read_cache(handle, code)
-    except OSError:
-        return BuildCache(code)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        note_damaged(notes, path, exc.strerror or "unreadable")
+    except DamagedCache as exc:
+        note_damaged(notes, path, str(exc))
+    return BuildCache(code)
 
 
 def save_cache(path: Path, cache: BuildCache) -> None:
@@ -531,7 +616,7 @@ class StateSaver:
 
     def __init__(self, path: Path, state: BuildState) -> None:
         self.path, self.state = path, state
-        self.folder = _months_folder(path)
+        self.folder = months_folder(path)
         self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._prepared: Callable[[], set[str] | None] | None = None
 
@@ -600,22 +685,28 @@ def save_state(path: Path, state: BuildState, out_dir: Path) -> None:
     StateSaver(path, state).start().finish(out_dir)
 
 
-def _months_folder(state_path: Path) -> Path:
+def months_folder(state_path: Path) -> Path:
     return state_path.with_name(state_path.stem + "-papers")
 
 
-def load_state(path: Path, key: str) -> BuildState | None:
+def load_state(path: Path, key: str, notes: CacheNotes | None = None) -> BuildState | None:
     """The last build's state when it was made under `key` (the same code and theme config;
-    pipeline.extend checks the rest), or None. Its papers are read a month at a time, when
-    the build needs them."""
+    pipeline.extend checks the rest), or None (also when it is damaged: then noted). Its
+    papers are read a month at a time, when the build needs them."""
     try:
         with open(path, "rb") as handle:
             state = read_state(handle, key)
-    except OSError:
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        note_damaged(notes, path, exc.strerror or "unreadable")
+        return None
+    except DamagedCache as exc:
+        note_damaged(notes, path, str(exc))
         return None
     if state is None:
         return None
-    folder = _months_folder(path)
+    folder = months_folder(path)
     state.store.reader = lambda name: (folder / name).read_bytes()
     state.index.reader = functools.partial(_read_record, folder)
     return state
@@ -626,7 +717,10 @@ def _read_record(folder: Path, name: str, at: int) -> bytes:
     with open(folder / name, "rb") as handle:
         handle.seek(at)
         head = handle.read(RECORD_HEAD_SIZE)
-        return head + handle.read(record_size(head) - len(head))
+        size = record_size(head)
+        if at + size > os.fstat(handle.fileno()).st_size:  # a damaged head: do not allocate what it says
+            raise ValueError("a record runs past the end of its file")
+        return head + handle.read(size - len(head))
 
 
 def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:
@@ -650,6 +744,13 @@ def add_dump(raw: Path, dumps_dir: Path, name: str) -> tuple[Path, bool]:
     tmp.write_bytes(data)
     os.replace(tmp, target)
     return target, True
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append to a report file someone else owns (the CI job summary); one that cannot be
+    written is not the build's failure."""
+    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def raw_bytes(path: Path) -> bytes:

@@ -10,6 +10,7 @@ each written page, and indexes the archive's papers for search (generator/search
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import posixpath
@@ -97,23 +98,76 @@ def _pin_build_date(dumps_dir: Path) -> None:
         _pinned["epoch"] = os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
 
 
+def on_startup(command: str, dirty: bool) -> None:
+    _serve["serving"] = command == "serve"
+    _run["dirty"] = dirty
+
+
 def on_pre_build(config: Any) -> None:
     """Run `digest build` into docs_dir, in a process of its own: a large archive's build holds
-    a gigabyte that MkDocs would otherwise keep for the rest of its own build."""
+    a gigabyte that MkDocs would otherwise keep for the rest of its own build.
+
+    What stops a publish is the same as for `digest build` (README, "What stops a publish"):
+    dump and config warnings are logged at INFO, which MkDocs' --strict does not count, and
+    are fatal only with DIGEST_STRICT=1 (`digest site --strict`). An error stops `mkdocs build`;
+    under `mkdocs serve` the preview keeps the last good pages and shows the error on each."""
     package_root = Path(generator.__file__).resolve().parent.parent
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")])))
     command = [sys.executable, "-m", "generator", "build", "--dumps", str(_dumps_dir(config))]
     command += ["--out", str(config.docs_dir), "--config", str(config.config_file_path)]
+    if os.environ.get("DIGEST_STRICT") == "1":
+        command.append("--strict")
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     lines = done.stderr.splitlines()
+    _serve.pop("error", None)
     if done.returncode != 0:
         errors = [line for line in lines if line.startswith("Error: ")] or lines[-20:] or ["Error: digest build failed"]
+        if _serve.get("serving"):
+            _serve["error"] = errors
+            for line in errors:
+                log.error("digest: %s", line.removeprefix("Error: "))
+            log.error("digest: the preview shows the last good build; fix the file named above and save it")
+            _choose_dirty_or_full(config)  # the error is on every page: all are built again
+            return
         raise PluginError("\n".join(errors))
     for line in lines:
         if line.startswith("Warning: "):
-            log.warning(line.removeprefix("Warning: "))
+            log.info("digest: warning: %s", line.removeprefix("Warning: "))
     log.info("digest: %s", done.stdout.strip())
+    for line in lines:  # the count of warnings, last
+        if line.strip() and not line.startswith("Warning: "):
+            log.info("digest: %s", line)
     _choose_dirty_or_full(config)
+
+
+# Under `mkdocs serve`: whether it is serving, and the last build's error, shown on every page.
+_serve: dict[str, Any] = {}
+
+
+def _error_banner() -> str:
+    """The error of the last `digest build` as an alert at the top of a preview page."""
+    items = "".join(f"<li><code>{html.escape(line.removeprefix('Error: '))}</code></li>" for line in _serve["error"])
+    # Inside md-typeset, Material styles it as a "failure" admonition (in light and dark alike).
+    return (
+        '<div class="md-typeset" style="margin: 0.5rem 1rem">'
+        '<div class="admonition failure digest-build-error" role="alert">'
+        '<p class="admonition-title">digest build failed: this preview shows the last good build</p>'
+        f"<ul>{items}</ul>"
+        "<p>Fix the file named above (each line says what to do) and save it: this page reloads by itself.</p>"
+        "</div></div>"
+    )
+
+
+def _with_error(output: str) -> str:
+    if "error" not in _serve:
+        return output
+    body = re.search(r"<body[^>]*>", output)
+    at = body.end() if body else 0
+    return output[:at] + _error_banner() + output[at:]
+
+
+def on_post_template(output_content: str, template_name: str, config: Any) -> str:
+    return _with_error(output_content) if template_name == "404.html" else output_content
 
 
 def _site_record(config: Any) -> tuple[Path, Path]:
@@ -133,6 +187,8 @@ def _choose_dirty_or_full(config: Any) -> None:
     _run["pages"] = 0
     root = Path(config.config_file_path).parent
     _run["stamp"] = files.site_stamp(root, Path(config.docs_dir), files.code_fingerprint(), GENERATED)
+    if _serve.get("error"):  # under serve, every page shows the error (and stops when it is fixed)
+        _run["stamp"] += "+error:" + "\n".join(_serve["error"])
     if not _run["dirty"]:
         return
     site_dir, record = _site_record(config)
@@ -159,10 +215,6 @@ _site_files: dict[str, Any] = {}
 _search: dict[str, Any] = {}
 # This run's mode (--dirty) and, per build, the site stamp and the pages MkDocs read again.
 _run: dict[str, Any] = {"dirty": False}
-
-
-def on_startup(command: str, dirty: bool) -> None:
-    _run["dirty"] = dirty
 
 
 def on_files(files: Any, config: Any) -> Any:
@@ -206,7 +258,9 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    """Put the blocks back into the finished page, their `.md` links turned into URLs."""
+    """Put the blocks back into the finished page, their `.md` links turned into URLs (and,
+    under `mkdocs serve` after a failed digest build, the error on top)."""
+    output = _with_error(output)
     if "DIGEST!BLOCK!" not in output:
         return output
     blocks = _raw_blocks(page.file.content_string)

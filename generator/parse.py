@@ -45,6 +45,8 @@ _UNCLEAN = re.compile(
 MAX_TITLE_CHARS = 400
 # A paragraph holding a line this long is unwrapped text, one title or abstract per line.
 LONG_LINE = 300
+# A dump none of whose entries has an abstract this long holds no paper ("hello\nworld").
+MIN_ABSTRACT_CHARS = 40
 
 
 class _Line(NamedTuple):  # a tuple: made for every line of every dump
@@ -91,6 +93,33 @@ def decode(dump: DumpFile) -> tuple[str, list[Warning_]]:
         ) from None
     warning = Warning_(dump.path, bad_line, "not valid UTF-8; read as cp1252", "save the dump as UTF-8")
     return text, [warning]
+
+
+# The start of a saved web page ("Save page as"), after blank lines and comments.
+_HTML_START = re.compile(r"\A(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html|head|body|\?xml)\b", re.I | re.S)
+_TAG_LINE = re.compile(r"^[ \t]*</?[a-zA-Z!][^>]*>", re.M)
+# Control characters text does not hold; binary data (an image, an archive) is full of them.
+_BINARY = re.compile("[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def refuse_non_listing(dump: DumpFile, text: str) -> None:
+    """Raise DumpError when a decoded dump is plainly not a listing's text: a web page, or
+    binary data that happens to decode."""
+    start = text[:65536]
+    tag_lines = len(_TAG_LINE.findall(start))
+    lines = sum(1 for line in start.splitlines() if line.strip())
+    if _HTML_START.match(start) or (tag_lines >= 3 and tag_lines * 2 > lines):
+        first = _TAG_LINE.search(start)
+        line = start[: first.start()].count("\n") + 1 if first else 1
+        raise DumpError(
+            dump.path,
+            line,
+            "the dump is a web page (HTML), not the listing's text",
+            "open the listing in the browser, select all, copy and paste the text into a .txt file "
+            '("Save page as" gives HTML)',
+        )
+    if len(_BINARY.findall(start)) * 20 > len(start):  # over 5%: random bytes give about 10%
+        raise DumpError(dump.path, 1, "the dump is not text (binary data)", "replace it with the text dump")
 
 
 def _lines(text: str) -> list[_Line]:
@@ -215,6 +244,7 @@ def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
     Raises DumpError when the dump is empty, not text, or holds no entries.
     """
     text, warnings = decode(dump)
+    refuse_non_listing(dump, text)
     body, _ = _strip_header(_lines(text))
     if not any(line.text for line in body):
         raise DumpError(dump.path, 1, "the dump holds only a header, no papers", "check that the copy is complete")
@@ -233,7 +263,8 @@ def parse_dump(dump: DumpFile) -> tuple[list[Entry], list[Warning_]]:
             units.extend(_units_block(para, dump))
     entries, more = _assemble(units, dump)
     warnings.extend(more)
-    if not entries:
+    if not any(len(e.abstract) >= MIN_ABSTRACT_CHARS for e in entries):
+        # Nothing read as a title with an abstract: a few short lines are not a listing.
         raise DumpError(dump.path, 1, "no paper entries found", "check that this is a Daily Papers listing")
     return entries, warnings
 

@@ -61,16 +61,19 @@ class BuildResult:
 
 
 class _Laps:
-    """Seconds per stage, for the benchmark."""
+    """Seconds per stage, for the benchmark; each finished stage is shown on the progress bar."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.timings: dict[str, float] = {}
         self.clock = time.perf_counter()
+        self.progress = progress
 
     def __call__(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = now - self.clock
         self.clock = now
+        if self.progress:
+            self.progress(stage, 1, 1)
 
 
 def parse_all(
@@ -117,7 +120,7 @@ def build(
     cache: BuildCache | None = None,
 ) -> BuildResult:
     """Everything the docs folder should hold, computed in memory; nothing is written here."""
-    lap = _Laps()
+    lap = _Laps(progress)
     if cache is not None:
         cache.start()
     entries, warnings = parse_all(dumps, progress, cache)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
@@ -117,6 +118,7 @@ class PaperStore:
         self._names: dict[str, str] = {}  # month -> the name of its pickle, while it is unchanged
         self._pending: dict[str, bytes] = {}  # name -> pickle, of the months not stored yet
         self.reader: Callable[[str], bytes] | None = None  # a stored month's pickle by its name
+        self.damaged: str | None = None  # the name of a stored month that could not be read back
         self.put(papers)
 
     def _month(self, month: str) -> dict[str, Paper]:
@@ -131,9 +133,15 @@ class PaperStore:
                     blob = None
                 if blob is None:
                     raise MissingMonth(month)
+                if not name.endswith("-" + _month_digest(blob)):  # named by content: changed bytes show
+                    self.damaged = name
+                    raise MissingMonth(month)
             try:
                 found = {p.id: p for p in pickle.loads(blob)} if blob else {}
+                if not all(isinstance(p, Paper) for p in found.values()):
+                    raise TypeError("not a month of papers")
             except Exception:  # a damaged month file is a missing one: the build runs cold
+                self.damaged = name
                 raise MissingMonth(month) from None
             self._loaded[month] = found
         return found
@@ -157,7 +165,7 @@ class PaperStore:
             for month, members in sorted(self._loaded.items()):
                 if month not in self._names:
                     blob = pickle.dumps(list(members.values()), pickle.HIGHEST_PROTOCOL)
-                    name = f"{month}-{hashlib.blake2b(blob, digest_size=12).hexdigest()}"
+                    name = f"{month}-{_month_digest(blob)}"
                     self._names[month], self._pending[name] = name, blob
         return dict(self._pending)
 
@@ -175,6 +183,11 @@ class PaperStore:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._loaded, self._names, self._pending, self.reader = {}, state["names"], state["pending"], None
+        self.damaged = None
+
+
+def _month_digest(blob: bytes) -> str:
+    return hashlib.blake2b(blob, digest_size=12).hexdigest()
 
 
 @dataclass
@@ -293,43 +306,81 @@ def dump_key(code: str, dump: DumpFile) -> str:
     return digest.hexdigest()
 
 
-def read_cache(handle: IO[bytes], code: str) -> BuildCache:
-    """The build cache pickled in `handle`, or an empty one when it is stale or cannot be read
-    back whole (any error: a damaged cache is an absent one)."""
+class DamagedCache(Exception):
+    """A cache file that cannot be read back whole, or holds something else: the caller treats
+    it as absent (and says so once)."""
+
+
+# Each pickle in a cache file is framed: this mark, its length and its BLAKE2b digest, so that
+# bytes changed anywhere (a partial restore, a full disk, another version's file) are caught
+# before anything is unpickled, not only where they happen to break the pickle.
+_FRAME_MARK = b"digest-cache-1\n"
+_FRAME_HEAD = struct.Struct("<Q16s")
+
+
+def _write_framed(handle: IO[bytes], value: object) -> None:
+    with no_gc_pauses():
+        payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    handle.write(_FRAME_MARK + _FRAME_HEAD.pack(len(payload), _frame_digest(payload)))
+    handle.write(payload)
+
+
+def _read_framed(handle: IO[bytes]) -> Any:
+    head = handle.read(len(_FRAME_MARK) + _FRAME_HEAD.size)
+    if len(head) != len(_FRAME_MARK) + _FRAME_HEAD.size or not head.startswith(_FRAME_MARK):
+        raise DamagedCache("not a digest cache file of this version")
+    size, digest = _FRAME_HEAD.unpack_from(head, len(_FRAME_MARK))
+    payload = handle.read(size)
+    if len(payload) != size:
+        raise DamagedCache("truncated")
+    if _frame_digest(payload) != digest:
+        raise DamagedCache("its bytes changed since it was written")
     try:
         with no_gc_pauses():
-            cache = pickle.load(handle)
-    except Exception:  # whatever a damaged pickle raises, the cache is only absent
-        return BuildCache(code)
-    return cache if isinstance(cache, BuildCache) and cache.code == code else BuildCache(code)
+            return pickle.loads(payload)
+    except Exception as exc:  # e.g. a class this version does not have
+        raise DamagedCache(f"cannot be read back: {type(exc).__name__}") from None
+
+
+def _frame_digest(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=16).digest()
+
+
+def read_cache(handle: IO[bytes], code: str) -> BuildCache:
+    """The build cache written to `handle` by write_cache, or an empty one when it was made by
+    other code. Raises DamagedCache when it cannot be read back whole or is not a build cache."""
+    cache = _read_framed(handle)
+    if not isinstance(cache, BuildCache):
+        raise DamagedCache(f"holds a {type(cache).__name__}, not a build cache")
+    return cache if cache.code == code else BuildCache(code)
 
 
 def write_cache(handle: IO[bytes], cache: BuildCache) -> None:
-    with no_gc_pauses():
-        pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_framed(handle, cache)
 
 
 def write_state(handle: IO[bytes], state: BuildState) -> None:
     """The state without where its build wrote (the writer is still writing: write_written adds it)."""
-    with no_gc_pauses():
-        pickle.dump(replace(state, out_dir="", written={}), handle, pickle.HIGHEST_PROTOCOL)
+    _write_framed(handle, replace(state, out_dir="", written={}))
 
 
 def write_written(handle: IO[bytes], state: BuildState) -> None:
     """Where the state's build wrote and the stats of what it wrote, after the state itself."""
-    pickle.dump((state.out_dir, state.written), handle, pickle.HIGHEST_PROTOCOL)
+    _write_framed(handle, (state.out_dir, state.written))
 
 
 def read_state(handle: IO[bytes], key: str) -> BuildState | None:
-    """The state pickled in `handle` (by write_state, then write_written) when it was made under
-    `key` (the same code, theme config and overrides); None when it is another's or cannot be
-    read back whole (any error: a damaged state is an absent one, and the build runs cold)."""
-    try:
-        with no_gc_pauses():
-            state = pickle.load(handle)
-            if not isinstance(state, BuildState) or state.key != key:
-                return None
-            state.out_dir, state.written = pickle.load(handle)
-    except Exception:  # whatever a damaged pickle raises, the state is only absent
+    """The state written to `handle` (by write_state, then write_written) when it was made under
+    `key` (the same code, theme config and overrides); None when it was made under another key.
+    Raises DamagedCache when it cannot be read back whole (a damaged state is an absent one, and
+    the build runs cold)."""
+    state = _read_framed(handle)
+    if not isinstance(state, BuildState):
+        raise DamagedCache(f"holds a {type(state).__name__}, not a build state")
+    if state.key != key:
         return None
+    written = _read_framed(handle)
+    if not (isinstance(written, tuple) and len(written) == 2):
+        raise DamagedCache("its record of the written files is missing")
+    state.out_dir, state.written = written
     return state

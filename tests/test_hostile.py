@@ -83,6 +83,21 @@ def test_unusable_dump_is_one_error_line_exit_1_and_docs_unchanged(project, name
     assert snapshot(project / "docs") == before
 
 
+@pytest.mark.parametrize("name", ERRORS)
+def test_add_refuses_every_unusable_dump_the_same_way_with_or_without_date(project, name):
+    """`digest add` runs the build's checks before copying, whether or not --date is given."""
+    case = MANIFEST[name]
+    (project / "Downloads").mkdir()
+    raw = project / "Downloads" / "listing.txt"
+    shutil.copy(BAD / name, raw)
+    for date_option in (["--date", "2026-06-11"], []):
+        result = run(project, "add", str(raw), *date_option)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"Error: Downloads/listing.txt:{case['line']}: {case['message']}")
+        assert "Traceback" not in result.output
+        assert list((project / "dumps").iterdir()) == []
+
+
 def test_every_unusable_dump_at_once_gives_one_line_each(project):
     shutil.copy(DUMPS / GOOD, project / "dumps" / GOOD)
     names = {f"2026-07-{i:02d}.txt": name for i, name in enumerate(ERRORS, 1)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import errno
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildLockedError
-from generator.files import MANIFEST, build_lock, write_tree
+from generator.files import MANIFEST, DumpDigests, build_lock, read_dumps, write_json_cache, write_tree
 
 from .conftest import DUMPS, ROOT, make_project
 
@@ -256,14 +258,8 @@ def test_links_inside_raw_paper_lists_are_checked_like_markdown_links(project, l
     assert message in done.stderr
 
 
-def test_dump_digests_are_reused_only_while_the_file_is_untouched(tmp_path):
-    """A settled dump's SHA-256 comes from .cache/digest/dumps.json; a file written since (even
-    to the same size, with its modification time put back) is hashed again."""
-    import hashlib
-    import json
-
-    from generator.files import DumpDigests, read_dumps
-
+def _recorded_dump(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A dumps folder with one dump, read once with its digest recorded in dumps.json."""
     dumps_dir = tmp_path / "dumps"
     dumps_dir.mkdir()
     dump = dumps_dir / "2026-06-10.txt"
@@ -273,12 +269,19 @@ def test_dump_digests_are_reused_only_while_the_file_is_untouched(tmp_path):
     [first] = read_dumps(dumps_dir, digests)
     assert first.sha256 == hashlib.sha256(dump.read_bytes()).digest()
     digests.save([first])
+    return dumps_dir, dump, record
+
+
+def test_dump_digests_are_reused_only_while_the_file_is_untouched(tmp_path):
+    """A settled dump's SHA-256 comes from .cache/digest/dumps.json; a file written since (even
+    to the same size, with its modification time put back) is hashed again."""
+    dumps_dir, dump, record = _recorded_dump(tmp_path)
     # Pretend the record is older than the file's last change plus the settling time, then
     # give it a digest the file cannot have: the build takes it, so it did not hash.
-    saved = json.loads(record.read_text())
+    saved = json.loads(record.read_text())["body"]
     saved["saved_ns"] += 10 * DumpDigests.SETTLED_NS
     saved["dumps"][dump.name][4] = "00" * 32
-    record.write_text(json.dumps(saved))
+    write_json_cache(record, saved)
     [cached] = read_dumps(dumps_dir, DumpDigests(record))
     assert cached.sha256 == bytes(32)
     # The same size and modification time, other bytes: the change time tells.
@@ -288,6 +291,28 @@ def test_dump_digests_are_reused_only_while_the_file_is_untouched(tmp_path):
     dump.write_bytes(bytes(data))
     os.utime(dump, ns=(stats.st_atime_ns, stats.st_mtime_ns))
     saved["saved_ns"] = dump.stat().st_ctime_ns + 10 * DumpDigests.SETTLED_NS
-    record.write_text(json.dumps(saved))
+    write_json_cache(record, saved)
     [changed] = read_dumps(dumps_dir, DumpDigests(record))
     assert changed.sha256 == hashlib.sha256(bytes(data)).digest()
+
+
+def test_a_dump_digest_saved_within_the_settling_time_of_its_file_is_not_trusted(tmp_path):
+    """A file changed again within the file system's clock tick after it was hashed keeps its
+    stats: a digest recorded less than SETTLED_NS after the file's last change is hashed again."""
+    dumps_dir, dump, record = _recorded_dump(tmp_path)
+    saved = json.loads(record.read_text())["body"]
+    saved["dumps"][dump.name][4] = "00" * 32
+    saved["saved_ns"] = dump.stat().st_ctime_ns + DumpDigests.SETTLED_NS // 2  # not settled yet
+    write_json_cache(record, saved)
+    [again] = read_dumps(dumps_dir, DumpDigests(record))
+    assert again.sha256 == hashlib.sha256(dump.read_bytes()).digest()
+
+
+def test_an_item_text_record_whose_head_runs_past_its_file_is_refused_not_allocated(tmp_path):
+    import struct
+
+    from generator.files import _read_record
+
+    (tmp_path / "items.bin").write_bytes(struct.pack("<IIB", 4_000_000_000, 10, 0) + b"short")
+    with pytest.raises(ValueError, match="runs past the end"):
+        _read_record(tmp_path, "items.bin", 0)

@@ -1,5 +1,6 @@
-"""`mkdocs serve` as the site owner runs it: a real server process on a free port, a dump saved
-into dumps/ while it runs, and the builds it does counted from its own log."""
+"""The preview: a real `mkdocs serve` on a free port, read with urllib. A build that fails (a
+broken dump) shows its error on the page instead of holding the request, and the preview
+recovers by itself once the dump is fixed."""
 
 from __future__ import annotations
 
@@ -11,29 +12,107 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DUMPS, make_project
+from .conftest import DUMPS, ROOT, make_project
+
+SAVED_PAGE = (ROOT / "tests" / "data" / "bad" / "saved-page.txt").read_bytes()
+BANNER = "digest build failed: this preview shows the last good build"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served(project: Path) -> Iterator[tuple[Path, str]]:
+    """`mkdocs serve --dirty` (as `make serve`) of a project with one seed dump; yields the
+    project and the base URL."""
+    shutil.copy(DUMPS / "2026-06-10.txt", project / "dumps")
+    port = free_port()
+    log = open(project / "serve.log", "wb")  # noqa: SIM115 (closed below, after the server)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}"],  # as `make serve`
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}/digest/"  # served under site_url's path
+    try:
+        wait_for("the first build", lambda: fetch(base)[0] == 200)
+        yield project, base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_a_failed_build_shows_its_error_in_the_browser_and_the_preview_recovers(served):
+    project, base = served
+    assert BANNER not in fetch(base)[1]
+    (project / "dumps" / "2026-06-11.txt").write_bytes(SAVED_PAGE)
+    wait_for("the error on the page", lambda: BANNER in fetch(base)[1], timeout=60)
+    status, page = fetch(base)
+    assert status == 200
+    assert (
+        "dumps/2026-06-11.txt:1: the dump is a web page (HTML), not the listing&#x27;s text — open the listing in "
+        "the browser, select all, copy and paste the text into a .txt file" in page
+    )
+    assert "Fix the file named above" in page
+    # Every page says so, and nothing is held: the stylesheet and a day page answer at once.
+    started = time.monotonic()
+    assert fetch(base + "stylesheets/digest.css")[0] == 200
+    status, day = fetch(base + "days/2026-06-10/")
+    assert status == 200 and BANNER in day
+    assert time.monotonic() - started < 10
+    # Fixed: the next build succeeds, the error goes and the new day is there.
+    shutil.copy(DUMPS / "2026-11-20.txt", project / "dumps" / "2026-06-11.txt")
+    wait_for("the recovered preview", lambda: BANNER not in fetch(base)[1], timeout=60)
+    assert fetch(base + "days/2026-06-11/")[0] == 200
+    log = (project / "serve.log").read_bytes().decode("utf-8", "replace")
+    assert "ERROR   -  digest: dumps/2026-06-11.txt:1: the dump is a web page" in log
+
+
+# --- one build per change ------------------------------------------------------------------------
 
 BUILD_STARTED = "Building documentation..."
 RELOADED = "Reloading browsers"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:
     """`mkdocs serve --dirty` (as `make serve` runs it), its log lines collected as they come."""
 
     def __init__(self, project: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         mkdocs = Path(sys.executable).with_name("mkdocs")
         env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(project))
         self.process = subprocess.Popen(
@@ -81,7 +160,7 @@ class Server:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, Server]]:
+def counted(tmp_path: Path) -> Iterator[tuple[Path, Server]]:
     """A project with the oldest shipped dump, served by `mkdocs serve` after its first build."""
     project = make_project(tmp_path)
     first = sorted(DUMPS.glob("*.txt"))[0]
@@ -94,10 +173,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, Server]]:
         server.stop()
 
 
-def test_a_saved_dump_sets_off_exactly_one_build_and_the_new_day_is_served(served: tuple[Path, Server]) -> None:
+def test_a_saved_dump_sets_off_exactly_one_build_and_the_new_day_is_served(counted: tuple[Path, Server]) -> None:
     """The generator writes into docs/ during the build; MkDocs must not take those writes for an
     edit and build a second time (it did: every change cost two builds)."""
-    project, server = served
+    project, server = counted
     assert server.count(BUILD_STARTED) == 1  # the first build
     second = sorted(DUMPS.glob("*.txt"))[1]
     shutil.copy(second, project / "dumps" / second.name)

@@ -247,7 +247,7 @@ def test_deploy_checks_site_after_build_and_before_upload(deploy: Workflow) -> N
     steps = _steps(build)
 
     make_site = _step_index(steps, _runs("make site"), "runs `make site`")
-    check = _step_index(steps, _runs(".venv/bin/digest check"), "runs `digest check`")
+    check = _step_index(steps, _runs(".venv/bin/digest check --deploy"), "runs `digest check --deploy`")
     upload = _step_index(
         steps,
         lambda s: _action(s) == "actions/upload-pages-artifact",
@@ -324,3 +324,33 @@ def test_ci_runs_make_test_on_pushes_and_pull_requests(ci: Workflow) -> None:
 
     test_steps = [step for job in ci["jobs"].values() for step in _steps(job) if _runs("make test")(step)]
     assert len(test_steps) == 1, "expected exactly one step running `make test`"
+
+
+def test_the_deploy_check_refuses_the_placeholder_site_url_and_passes_a_real_one(deploy: Workflow, tmp_path) -> None:
+    """The check step's own command, run on a built project: the shipped placeholder site_url
+    (which builds only warn about) stops the deploy; a real address passes."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import DUMPS, make_project
+
+    _, build = _job_with_action(deploy, "actions/upload-pages-artifact")
+    steps = _steps(build)
+    command = str(steps[_step_index(steps, _runs(".venv/bin/digest check --deploy"), "runs the check")]["run"]).split()
+    assert command[0] == ".venv/bin/digest"
+    project = make_project(tmp_path)
+    shutil.copy(DUMPS / "2026-06-10.txt", project / "dumps")
+
+    def digest(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True)
+
+    assert "site_url is still the shipped placeholder" in digest("build").stderr
+    refused = digest(*command[1:])
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("Error: mkdocs.yml: site_url: still the shipped placeholder")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("https://example.github.io/digest/", "https://me.github.io/papers/"))
+    assert digest("build").returncode == 0
+    passed = digest(*command[1:])
+    assert passed.returncode == 0 and passed.stdout.startswith("check passed:")
