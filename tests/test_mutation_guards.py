@@ -302,3 +302,20 @@ def test_texts_not_yet_stored_are_read_from_the_index_itself(project):
         (f"paper number {n} on probing", dedupe.normalize(changed(ABSTRACT, n % 40 + 1, start=n % 7) + "."), False)
         for n in range(3)
     ]
+
+
+# ---------------------------------------------------------------------------- the mutation benchmark
+
+
+def test_every_mutation_of_the_benchmark_still_applies():
+    """benchmarks/mutations.py quotes lines of the modules verbatim: a line that was rewritten
+    since would make it stop at once (`not found`), so its figure could not be measured."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "benchmarks/mutations.py", "--list"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(done.stdout.splitlines()) >= 50
