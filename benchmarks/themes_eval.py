@@ -90,7 +90,7 @@ def cross_validate(
 
 
 def _take(scored: Scored, rows: list[int]) -> Scored:
-    return Scored(scored.rules[rows], scored.vectors[rows])
+    return scored.take(rows)
 
 
 def line(name: str, result: dict) -> str:

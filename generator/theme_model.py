@@ -5,7 +5,8 @@ abstract and the config:
   * the rules: each theme's term score from themes.yml (log-scaled);
   * the taxonomy: how close the paper's wording is to each theme's name, description and terms
     (cosine of static sentence embeddings, see embedding.py);
-  * the wording itself: the 256 numbers of the paper's sentence embedding.
+  * the wording itself: the 256 numbers of the paper's sentence embedding, and a tf-idf of its
+    stemmed words (vocabulary and idf fitted on the labelled papers; title words count twice).
 A multinomial logistic regression over them is fitted on labelled papers: the shipped labels
 file (title, abstract, primary, secondaries), one description example per theme (so a theme
 with no labelled paper yet can still be chosen), and every paper pinned in overrides.yml
@@ -23,21 +24,28 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from typing import Any
 
 import numpy as np
 
 from .errors import ConfigError, Problem
 from .models import Paper
 from .processes import map_chunks
-from .themes import OTHER, ThemeConfig, _score, assign, choose, words
+from .themes import OTHER, ThemeConfig, _score, assign, choose, stem, words
 
 LABELS_FILE = "themes-labels.jsonl"
-MODEL_VERSION = "1"  # bump when features or fitting change: cached themes then rebuild
+MODEL_VERSION = "2"  # bump when features or fitting change: cached themes then rebuild
 OVERRIDE_WEIGHT = 5.0  # an owner's correction counts this many shipped labels
 DESCRIPTION_WEIGHT = 1.0
 EMBEDDING_SCALE = 4.0  # the unit-length embedding block against standardised rule features
+TFIDF_SCALE = 4.0  # the unit-length tf-idf block, like the embedding block
+TITLE_WEIGHT = 2.0  # a title word counts this many abstract words in the tf-idf
+MIN_DF = 2  # a word is in the tf-idf vocabulary when this many training texts have it
+_HASH_SPACE = 2**31  # words are columns by crc32 of their stem (stable across runs and processes)
 C_GRID = (0.1, 0.3, 1.0)  # regularisation candidates, chosen by inner cross-validation
 FOLDS = 5
 _DECIMALS = 6  # coefficients are rounded so that the model's bytes do not wobble
@@ -153,26 +161,128 @@ def embed_texts(texts: Sequence[tuple[str, str]]) -> np.ndarray:
     return shared().embed_words([words(title) + words(abstract) for title, abstract in texts])
 
 
+_BUCKETS: dict[str, int] = {}  # word -> crc32 of its stem (a pure memo)
+
+
+def _learn_buckets(tokens: Sequence[list[str]]) -> None:
+    unknown = set(chain.from_iterable(tokens)).difference(_BUCKETS)
+    if len(_BUCKETS) + len(unknown) > 500_000:
+        _BUCKETS.clear()
+        unknown = set(chain.from_iterable(tokens))
+    for word in unknown:
+        _BUCKETS[word] = zlib.crc32(stem(word).encode("utf-8", "surrogatepass")) % _HASH_SPACE
+
+
+def term_counts(split: Sequence[tuple[list[str], list[str]]]):
+    """Each text's word counts by stem bucket (csr, n x 2**31, float64), a title word counting
+    TITLE_WEIGHT. Depends only on the text."""
+    from scipy.sparse import csr_matrix
+
+    tokens = [title + abstract for title, abstract in split]
+    _learn_buckets(tokens)
+    columns = np.fromiter(map(_BUCKETS.__getitem__, chain.from_iterable(tokens)), dtype=np.int64)
+    lengths = np.fromiter(chain.from_iterable((len(t), len(a)) for t, a in split), dtype=np.int64)
+    data = np.repeat(np.tile([TITLE_WEIGHT, 1.0], len(split)), lengths)
+    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)), out=indptr[1:])
+    out = csr_matrix((data, columns, indptr), shape=(len(tokens), _HASH_SPACE))
+    out.sum_duplicates()  # per row: sorts its columns and adds repeats
+    return out
+
+
 @dataclass(frozen=True)
 class Scored:
-    """What the model reads of a batch of texts: rule scores and sentence embeddings."""
+    """What the model reads of a batch of texts: rule scores, sentence embeddings, word counts.
+
+    The word counts are by stem bucket (2**31 columns), or, for a large batch, only those of a
+    model's vocabulary (`vocabulary` names it): a few thousand columns, so that 100,000 papers'
+    counts cross from the scoring workers in tens of megabytes, not hundreds."""
 
     rules: np.ndarray  # (n, themes)
     vectors: np.ndarray  # (n, 256), unit length
+    terms: Any = None  # csr: (n, 2**31) word counts by bucket, or (n, len(vocabulary)) when restricted
+    vocabulary: np.ndarray | None = field(default=None, repr=False)  # what `terms` is restricted to
 
     @staticmethod
-    def of(texts: Sequence[tuple[str, str]], config: ThemeConfig) -> Scored:
+    def of(texts: Sequence[tuple[str, str]], config: ThemeConfig, vocabulary: np.ndarray | None = None) -> Scored:
         from .embedding import shared
 
         split = [(words(title), words(abstract)) for title, abstract in texts]
         vectors = shared().embed_words([title + abstract for title, abstract in split])
-        return Scored(rule_scores(texts, config, split), vectors)
+        terms = term_counts(split)
+        if vocabulary is not None:
+            terms = _restrict(terms, vocabulary)
+        return Scored(rule_scores(texts, config, split), vectors, terms, vocabulary)
 
     @staticmethod
     def concat(parts: Sequence[Scored], themes: int) -> Scored:
+        from scipy.sparse import vstack
+
         if not parts:
-            return Scored(np.zeros((0, themes)), np.zeros((0, 256), np.float32))
-        return Scored(np.vstack([p.rules for p in parts]), np.vstack([p.vectors for p in parts]))
+            return Scored(np.zeros((0, themes)), np.zeros((0, 256), np.float32), term_counts([]))
+        vocabulary = parts[0].vocabulary
+        for part in parts[1:]:  # concatenated counts must share their columns
+            if not _same_vocabulary(part.vocabulary, vocabulary):
+                raise ValueError("word counts restricted to different vocabularies")
+        terms = vstack([p.terms for p in parts], format="csr")
+        rules, vectors = np.vstack([p.rules for p in parts]), np.vstack([p.vectors for p in parts])
+        return Scored(rules, vectors, terms, vocabulary)
+
+    def take(self, rows: Sequence[int]) -> Scored:
+        rows = list(rows)
+        return Scored(self.rules[rows], self.vectors[rows], self.terms[rows], self.vocabulary)
+
+    def counts_in(self, vocabulary: np.ndarray) -> Any:
+        """The word counts over `vocabulary`'s columns."""
+        if self.vocabulary is None:
+            return _restrict(self.terms, vocabulary)
+        if not _same_vocabulary(self.vocabulary, vocabulary):
+            raise ValueError("word counts restricted to another vocabulary than the model's")
+        return self.terms
+
+
+def _same_vocabulary(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a is b or np.array_equal(a, b)
+
+
+def _restrict(terms: Any, vocabulary: np.ndarray) -> Any:
+    """Bucket counts (csr, 2**31 columns) -> counts over the sorted `vocabulary`'s buckets only
+    (csr, len(vocabulary) columns, float32 counts: exact for these small whole numbers)."""
+    from scipy.sparse import csr_matrix
+
+    terms = terms.tocsr()
+    n = terms.shape[0]
+    if len(vocabulary) == 0:
+        return csr_matrix((n, 0), dtype=np.float32)
+    at = np.minimum(np.searchsorted(vocabulary, terms.indices), len(vocabulary) - 1)
+    keep = vocabulary[at] == terms.indices
+    indptr = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])[terms.indptr]
+    return csr_matrix(
+        (terms.data[keep].astype(np.float32), at[keep].astype(np.int32), indptr), shape=(n, len(vocabulary))
+    )
+
+
+def _tfidf(counts: Any, idf: np.ndarray) -> Any:
+    """Sublinear tf-idf of counts over a vocabulary (csr), each row of unit length (csr)."""
+    from scipy.sparse import csr_matrix
+
+    n = counts.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+    data = (1.0 + np.log(counts.data.astype(np.float64))) * idf[counts.indices]
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+    data = data / norms[rows]
+    return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def _fit_vocabulary(terms) -> tuple[np.ndarray, np.ndarray]:
+    """The buckets found in at least MIN_DF of these texts (sorted) and their smoothed idf."""
+    terms = terms.tocsr()
+    buckets, df = np.unique(terms.indices, return_counts=True)
+    keep = df >= MIN_DF
+    n = terms.shape[0]
+    return buckets[keep].astype(np.int64), np.round(np.log((1 + n) / (1 + df[keep])) + 1, _DECIMALS)
 
 
 def _theme_columns(config: ThemeConfig) -> list[int]:
@@ -201,13 +311,23 @@ class Fitted:
     descriptions: np.ndarray  # (themes without other, 256)
     examples: tuple[Example, ...]  # what it learned from, for explain
     example_vectors: np.ndarray = field(repr=False)
+    vocabulary: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # buckets
+    idf: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def _blocks(self, scored: Scored, config: ThemeConfig):
+        dense = (_dense(scored, config, self.descriptions) - self.mean) / self.scale
+        dense = np.hstack([dense, EMBEDDING_SCALE * scored.vectors.astype(np.float64)])
+        return dense, TFIDF_SCALE * _tfidf(scored.counts_in(self.vocabulary), self.idf)
 
     def design(self, scored: Scored, config: ThemeConfig) -> np.ndarray:
-        dense = (_dense(scored, config, self.descriptions) - self.mean) / self.scale
-        return np.hstack([dense, EMBEDDING_SCALE * scored.vectors.astype(np.float64)])
+        """The features as one dense matrix (for explain: a few texts only)."""
+        dense, sparse = self._blocks(scored, config)
+        return np.hstack([dense, sparse.toarray()])
 
     def logits(self, scored: Scored, config: ThemeConfig) -> np.ndarray:
-        return self.design(scored, config) @ self.coef.T + self.intercept
+        dense, sparse = self._blocks(scored, config)
+        width = dense.shape[1]
+        return dense @ self.coef[:, :width].T + np.asarray(sparse @ self.coef[:, width:].T) + self.intercept
 
     def proba(self, scored: Scored, config: ThemeConfig) -> np.ndarray:
         return _softmax(self.logits(scored, config))
@@ -264,14 +384,29 @@ def _fit_once(
     weights = np.array([ex.weight for ex in examples])
     mean = np.average(dense, axis=0, weights=weights)
     scale = np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=weights)) + 1e-6
-    design = np.hstack([(dense - mean) / scale, EMBEDDING_SCALE * scored.vectors.astype(np.float64)])
+    vocabulary, idf = _fit_vocabulary(scored.terms)
+    design = np.hstack(
+        [
+            (dense - mean) / scale,
+            EMBEDDING_SCALE * scored.vectors.astype(np.float64),
+            TFIDF_SCALE * _tfidf(scored.counts_in(vocabulary), idf).toarray(),
+        ]
+    )
     labels = np.array([ex.primary for ex in examples])
     classes = sorted({str(label) for label in labels}, key=config.ids.index)
     if len(classes) == 1:
         coef, intercept = np.zeros((1, design.shape[1])), np.zeros(1)
     else:
         index = {theme: i for i, theme in enumerate(classes)}
-        coef, intercept = _fit_lr(design, np.array([index[str(label)] for label in labels]), weights, c)
+        y = np.array([index[str(label)] for label in labels])
+        if design.shape[1] > design.shape[0]:
+            # more features than texts: fit on the rotated design U*S (design = U S Vt) and map
+            # back (coef = Z Vt); the same minimum (|Z| = |coef|), found far faster
+            u, s, vt = np.linalg.svd(design, full_matrices=False)
+            coef, intercept = _fit_lr(u * s, y, weights, c)
+            coef = coef @ vt
+        else:
+            coef, intercept = _fit_lr(design, y, weights, c)
     return Fitted(
         classes=tuple(classes),
         mean=np.round(mean, _DECIMALS),
@@ -282,6 +417,8 @@ def _fit_once(
         descriptions=descriptions,
         examples=tuple(examples),
         example_vectors=scored.vectors,
+        vocabulary=vocabulary,
+        idf=idf,
     )
 
 
@@ -342,7 +479,7 @@ def _fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None
 
 
 def _take(scored: Scored, rows: Sequence[int]) -> Scored:
-    return Scored(scored.rules[list(rows)], scored.vectors[list(rows)])
+    return scored.take(rows)
 
 
 def predict(model: Fitted, scored: Scored, config: ThemeConfig) -> list[tuple[str, ...]]:
@@ -386,6 +523,15 @@ class ThemeModel:
         self._fitted: Fitted | None = None
         self._done = False
 
+    @functools.cached_property
+    def vocabulary(self) -> np.ndarray | None:
+        """The words the model's tf-idf reads (None when it learns nothing), known before
+        fitting: the words of its examples, as the final fit finds them (_fit_once)."""
+        if not self.examples:
+            return None
+        texts = [(ex.title, ex.abstract) for ex in (*self.examples, *description_examples(self.config))]
+        return _fit_vocabulary(term_counts([(words(title), words(abstract)) for title, abstract in texts]))[0]
+
     @property
     def fitted(self) -> Fitted | None:
         if not self._done:
@@ -416,15 +562,16 @@ def _merge(labels: Sequence[Example], pinned: Sequence[Example]) -> list[Example
     return [ex for ex in labels if normalize(ex.title) not in pinned_titles] + list(pinned)
 
 
-def _score_chunk(config: ThemeConfig, texts: Sequence[tuple[str, str]]) -> Scored:
-    return Scored.of(texts, config)
+def _score_chunk(config: ThemeConfig, vocabulary: np.ndarray | None, texts: Sequence[tuple[str, str]]) -> Scored:
+    return Scored.of(texts, config, vocabulary)
 
 
 def assign_texts(texts: list[tuple[str, str]], model: ThemeModel) -> list[tuple[str, ...]]:
     """Themes for each (title, abstract), in order. Each depends only on its own text and the
     model, so a large batch is scored (rules, embedding) over the machine's cores while the
     model is fitted here; the result is the same either way."""
-    chunks = map_chunks(functools.partial(_score_chunk, model.config), texts, meanwhile=lambda: model.fitted)
+    score = functools.partial(_score_chunk, model.config, model.vocabulary)
+    chunks = map_chunks(score, texts, meanwhile=lambda: model.fitted)
     return model.assign(Scored.concat(chunks, len(model.config.themes)))
 
 
@@ -468,6 +615,7 @@ def explain(paper: Paper, model: ThemeModel, overrides: Mapping[str, tuple[str, 
     proba = fitted.proba(scored, config)[0]
     width = len(_theme_columns(config))
     blocks = {"terms": slice(0, width), "taxonomy": slice(width, 2 * width), "wording": slice(2 * width, None)}
+    # (wording: the embedding and the tf-idf of the paper's words)
     parts = {name: fitted.coef[:, cols] @ design[cols] for name, cols in blocks.items()}
     parts = {name: values - values.mean() for name, values in parts.items()}  # against the average theme
     lines += [

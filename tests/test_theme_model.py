@@ -27,6 +27,7 @@ from generator.theme_model import (
     Scored,
     ThemeModel,
     assign_one,
+    assign_texts,
     explain,
     override_examples,
     parse_labels,
@@ -120,6 +121,8 @@ def test_a_paper_gets_the_same_themes_alone_and_among_others(model):
     assert together == reversed_batch
     alone = [assign_one(title, abstract, model) for title, abstract in texts[:60]]
     assert alone == together[:60]
+    # as a build assigns them: word counts restricted to the model's vocabulary in the workers
+    assert assign_texts(texts, model) == together
     # the embedding itself does not depend on the batch, to the bit
     one = embedding.Embedder().embed([f"{texts[7][0]}. {texts[7][1]}"])
     assert one.tobytes() == Scored.of(texts, LABELLED).vectors[7].tobytes()
@@ -241,3 +244,19 @@ def test_cross_validated_accuracy_on_the_shipped_labels_stays_above_its_floor():
     result = figures(examples, cross_validate(examples, scored, CONFIG, 5))
     assert result["strict"] >= 0.72 and result["lenient"] >= 0.90
     assert 0.05 <= result["other"] <= 0.14
+
+
+def test_word_counts_over_a_vocabulary_keep_its_words_only_and_count_title_words_twice():
+    from generator.theme_model import term_counts
+
+    known = term_counts([([], ["probing", "circuits"])])  # a vocabulary of two words
+    vocabulary = np.array(sorted(known.indices.tolist()), dtype=np.int64)
+    circuit = int(term_counts([([], ["circuit"])]).indices[0])
+    text = ("Circuits", "Circuit circuits probing of zebras")
+    row = Scored.of([text], LABELLED).counts_in(vocabulary).toarray()[0].tolist()
+    by_word = dict(zip(vocabulary.tolist(), row, strict=True))
+    # "Circuits" (title), "Circuit" and "circuits" share a stem; "of" and "zebras" are not in it
+    assert by_word[circuit] == 4.0 and sorted(row) == [1.0, 4.0]  # twice for the title, once each after
+    # restricted in the workers or afterwards: the same counts
+    restricted = Scored.of([text], LABELLED, vocabulary)
+    assert restricted.counts_in(vocabulary).toarray().tolist() == [row]
