@@ -87,7 +87,7 @@ def prepare(work: Path, years: float, seed: int) -> None:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    for name in ("mkdocs.yml", "themes.yml", "overrides.yml"):
+    for name in ("mkdocs.yml", "themes.yml", "overrides.yml", "themes-labels.jsonl"):  # the model learns as shipped
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, work / name)
     shutil.copytree(ROOT / "templates", work / "templates")

@@ -524,11 +524,11 @@ class ThemeModel:
         self._done = False
 
     @functools.cached_property
-    def vocabulary(self) -> np.ndarray | None:
-        """The words the model's tf-idf reads (None when it learns nothing), known before
+    def vocabulary(self) -> np.ndarray:
+        """The words the model's tf-idf reads (none when it learns nothing), known before
         fitting: the words of its examples, as the final fit finds them (_fit_once)."""
         if not self.examples:
-            return None
+            return np.zeros(0, np.int64)
         texts = [(ex.title, ex.abstract) for ex in (*self.examples, *description_examples(self.config))]
         return _fit_vocabulary(term_counts([(words(title), words(abstract)) for title, abstract in texts]))[0]
 
@@ -572,7 +572,9 @@ def assign_texts(texts: list[tuple[str, str]], model: ThemeModel) -> list[tuple[
     model is fitted here; the result is the same either way."""
     score = functools.partial(_score_chunk, model.config, model.vocabulary)
     chunks = map_chunks(score, texts, meanwhile=lambda: model.fitted)
-    return model.assign(Scored.concat(chunks, len(model.config.themes)))
+    # Chunk by chunk: each text's themes depend on its row only, and the features of 100,000
+    # papers are never copied into one matrix (a few hundred megabytes).
+    return [themes for chunk in chunks for themes in model.assign(chunk)]
 
 
 def assign_one(title: str, abstract: str, model: ThemeModel) -> tuple[str, ...]:
