@@ -384,6 +384,8 @@ def _fit_once(
     weights = np.array([ex.weight for ex in examples])
     mean = np.average(dense, axis=0, weights=weights)
     scale = np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=weights)) + 1e-6
+    if scored.vocabulary is not None:  # a vocabulary is fitted on bucket counts, not on restricted ones
+        raise ValueError("fitting needs word counts by bucket (Scored.of without a vocabulary)")
     vocabulary, idf = _fit_vocabulary(scored.terms)
     design = np.hstack(
         [
