@@ -522,11 +522,33 @@ def clear_dir(folder: Path) -> None:
 
 
 def copy_site(site_dir: Path, staging: Path) -> None:
-    """A copy of a built site into `staging` (replaced), files' modification times kept (a
-    --dirty build compares them with the pages' sources), the SITE_SKIP folders left out."""
+    """A copy of a built site into `staging` (replaced), the SITE_SKIP folders left out, made of
+    hard links: the same files, so their modification times are kept (a --dirty build compares
+    them with the pages' sources) and nothing is copied. A build into `staging` must therefore
+    never write into one of its files in place: the hook removes each file the build will write
+    before MkDocs writes it (mkdocs_hook._unlink_rewritten), so the published site's files
+    keep their bytes until the staging folder takes its place."""
     if staging.exists():
         shutil.rmtree(staging)
-    shutil.copytree(site_dir, staging, ignore=lambda folder, _: set(SITE_SKIP) if Path(folder) == site_dir else set())
+    shutil.copytree(
+        site_dir,
+        staging,
+        ignore=lambda folder, _: set(SITE_SKIP) if Path(folder) == site_dir else set(),
+        copy_function=link_or_copy,
+    )
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    """Hard-link `src` as `dst` (the same bytes, no copy); copy it across devices."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def unlink_if_present(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
 
 
 def remove_unlisted(site_dir: Path, listed: set[str]) -> list[str]:

@@ -219,8 +219,27 @@ _run: dict[str, Any] = {"dirty": False}
 
 def on_files(files: Any, config: Any) -> Any:
     _site_files["files"] = files
+    _unlink_rewritten(files, config)
     _start_search_index(files, config)
     return files
+
+
+def _unlink_rewritten(files_: Any, config: Any) -> None:
+    """Under --dirty, remove from site_dir each file this build will write, before MkDocs
+    writes it. MkDocs writes into an existing file in place, and `digest site`'s staging
+    folder is made of hard links to the published site/ (files.copy_site): written in place,
+    the published file would change with it, half-written if the build stopped. A removed
+    file is written anew; the one site/ holds keeps its bytes. What MkDocs writes under
+    --dirty: each file newer than its copy in site_dir (File.is_modified, the test MkDocs
+    itself applies), the theme's static templates and the sitemap's gzip, and the extra
+    templates. (Without --dirty MkDocs empties site_dir first, which removes every link.)"""
+    if not _run["dirty"]:
+        return
+    site_dir = Path(config.site_dir)
+    written = [Path(f.abs_dest_path) for f in files_ if f.is_modified()]
+    templates = [*config.theme.static_templates, "sitemap.xml.gz", *config.extra_templates]
+    for path in written + [site_dir / name for name in templates]:
+        files.unlink_if_present(path)
 
 
 def _raw_blocks(source: str) -> list[str]:

@@ -39,6 +39,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
+from .files import link_or_copy
 from .pagefind_files import canonicalize
 
 BUNDLES_FILE = "bundles.json"
@@ -49,6 +50,7 @@ PART_SIZE = 12_000
 RECORD_FORMAT = "paper-record-3"
 _DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}")
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
+_FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4})')
 
 
 def _pagefind_version() -> str:
@@ -103,24 +105,41 @@ def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, s
     )
 
 
-def archive_years(lines: Iterable[bytes]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """(year, papers) from the lines of data/papers.json (one paper a line, newest first_seen
-    first), a year at a time, so no more than one year of papers is in memory."""
-    year = ""
-    papers: list[dict[str, Any]] = []
+def archive_year_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[bytes]]]:
+    """(year, paper lines) from the lines of data/papers.json (one paper a line, newest
+    first_seen first), a year at a time, so no more than one year is in memory. Nothing is
+    parsed: the year is read from the line's "first_seen" key (inside a JSON string every
+    quote is escaped, so that text can only be the key itself)."""
+    year = b""
+    found: list[bytes] = []
     for line in lines:
         line = line.strip().rstrip(b",")
         if not line.startswith(b"{") or line.startswith(b'{"papers"'):
             continue
-        paper = json.loads(line)
-        paper_year = str(paper["first_seen"])[:4]
-        if paper_year != year and papers:
-            yield year, papers
-            papers = []
+        match = _FIRST_SEEN.search(line)
+        paper_year = match.group(1) if match else str(json.loads(line)["first_seen"])[:4].encode()
+        if paper_year != year and found:
+            yield year.decode(), found
+            found = []
         year = paper_year
-        papers.append(paper)
-    if papers:
-        yield year, papers
+        found.append(line)
+    if found:
+        yield year.decode(), found
+
+
+def year_key(
+    lines: Sequence[bytes], pages: Sequence[tuple[str, Path]], theme_names: Mapping[str, str], language: str
+) -> str:
+    """What a year's bundles are cached under: everything its records are made of (the year's
+    lines of the archive, its day pages, which the links are read from, and the theme names),
+    with the Pagefind version, the record format and the language."""
+    key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{language}\0".encode())
+    key.update(json.dumps(dict(theme_names), sort_keys=True).encode("utf-8"))
+    for line in lines:
+        key.update(b"\0" + line)
+    for url, path in pages:
+        key.update(b"\1" + url.encode("utf-8") + b"\0" + hashlib.blake2b(path.read_bytes()).digest())
+    return key.hexdigest()[:20]
 
 
 def anchors_by_page(pages: Sequence[tuple[str, Path]]) -> dict[str, list[str]]:
@@ -255,7 +274,7 @@ class SearchIndex:
         self._error: str | None = None
         self._bundles: dict[str, Path] = {}  # bundle name -> finished bundle in the cache
         self._order: list[str] = []  # bundle names, newest papers first
-        self._parts: Iterator[tuple[str, list[PaperRecord]]] = iter(())
+        self._parts: Iterator[tuple[str, Path, list[PaperRecord] | None]] = iter(())
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self._processes: set[subprocess.Popen[bytes]] = set()
@@ -272,19 +291,28 @@ class SearchIndex:
 
     def _read(
         self, archive: Path, pages: dict[str, list[tuple[str, Path]]], theme_names: dict[str, str]
-    ) -> Iterator[tuple[str, list[PaperRecord]]]:
-        """(bundle name, records) a bundle at a time, newest first: a year's papers, split into
-        equal parts of at most PART_SIZE ("2026-1" the newest) when there are more."""
-        with open(archive, "rb") as lines:
-            for year, papers in archive_years(lines):
-                anchors = anchors_by_page(sorted(pages.get(year, [])))
+    ) -> Iterator[tuple[str, Path, list[PaperRecord] | None]]:
+        """(bundle name, its cache folder, records) a bundle at a time, newest first: a year's
+        papers, split into equal parts of at most PART_SIZE ("2026-1" the newest) when there
+        are more. A year whose bundles are all in the cache (keyed by its lines of the archive
+        and its day pages' bytes, see year_key) comes without records: nothing of it is parsed."""
+        with open(archive, "rb") as stream:
+            for year, lines in archive_year_lines(stream):
+                year_pages = sorted(pages.get(year, []))
+                key = year_key(lines, year_pages, theme_names, self.language)
+                count = -(-len(lines) // PART_SIZE)
+                names = [year if count == 1 else f"{year}-{n + 1}" for n in range(count)]
+                self._order.extend(names)
+                bundles = [self.cache_dir / f"{name}-{key}" for name in names]
+                if all((bundle / "pagefind-entry.json").is_file() for bundle in bundles):
+                    yield from ((name, bundle, None) for name, bundle in zip(names, bundles, strict=True))
+                    continue
+                anchors = anchors_by_page(year_pages)
+                papers = [json.loads(line) for line in lines]
                 records = [paper_record(p, paper_url(p, anchors), theme_names) for p in papers]
-                del papers, anchors
-                count = -(-len(records) // PART_SIZE)
-                for n in range(count):
-                    name = year if count == 1 else f"{year}-{n + 1}"
-                    self._order.append(name)
-                    yield name, records[n * len(records) // count : (n + 1) * len(records) // count]
+                del papers, anchors, lines
+                for n, (name, bundle) in enumerate(zip(names, bundles, strict=True)):
+                    yield name, bundle, records[n * len(records) // count : (n + 1) * len(records) // count]
 
     def _worker(self) -> None:
         thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
@@ -298,17 +326,17 @@ class SearchIndex:
                     part = next(self._parts, None)
                 if part is None:
                     return
-                self._bundles[part[0]] = self._bundle(*part)
+                name, bundle, records = part
+                if records is not None:
+                    self._write(name, bundle, records)
+                self._bundles[name] = bundle
         except Exception as exc:  # reported by finish(), in the build's own thread
             self._error = f"{type(exc).__name__}: {exc}"
 
-    def _bundle(self, name: str, records: list[PaperRecord]) -> Path:
-        key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{self.language}".encode())
-        for record in records:
-            key.update(json.dumps(record.payload(0, self.language), sort_keys=True).encode("utf-8"))
-        bundle = self.cache_dir / f"{name}-{key.hexdigest()[:20]}"
+    def _write(self, name: str, bundle: Path, records: list[PaperRecord]) -> None:
+        """Index `records` into the cache folder `bundle` (replaced whole, never half-written)."""
         if (bundle / "pagefind-entry.json").is_file():
-            return bundle
+            return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=self.cache_dir) as work:
             out = Path(work) / "bundle"
@@ -323,7 +351,6 @@ class SearchIndex:
             if bundle.exists():
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
-        return bundle
 
     def finish(self, site_dir: Path) -> None:
         """Wait for the bundles, copy them to site_dir/pagefind/<name>/ and list them (newest
@@ -335,11 +362,14 @@ class SearchIndex:
         if self._error:
             raise RuntimeError(self._error)
         out = site_dir / "pagefind"
-        if out.exists():
-            shutil.rmtree(out)
-        out.mkdir(parents=True)
-        for name in self._order:
-            shutil.copytree(self._bundles[name], out / name, copy_function=_link_or_copy)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in self._order:  # a bundle already in place (the same files) stays
+            if _inodes(out / name) != _inodes(self._bundles[name]):
+                shutil.rmtree(out / name, ignore_errors=True)
+                shutil.copytree(self._bundles[name], out / name, copy_function=link_or_copy)
+        for old in set(os.listdir(out)) - set(self._order):
+            remove = shutil.rmtree if (out / old).is_dir() and not (out / old).is_symlink() else os.unlink
+            remove(out / old)
         listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes}
         (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
         keep = {b.name for b in self._bundles.values()}
@@ -363,9 +393,21 @@ class SearchIndex:
             thread.join()
 
 
-def _link_or_copy(src: str, dst: str) -> None:
-    """Hard-link a cached file into the site (the same bytes, no copy); copy across devices."""
+def _inodes(root: Path) -> dict[str, int] | None:
+    """Each file's inode number by relative path under `root` (None when it is no folder):
+    two trees of the same inodes are the same files, hard links of one another. Read from the
+    folders' listings alone (os.scandir), so a bundle of 100,000 files is compared in a blink."""
+    found: dict[str, int] = {}
+    stack = [("", str(root))]
     try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+        while stack:
+            prefix, folder = stack.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((f"{prefix}{entry.name}/", entry.path))
+                    else:
+                        found[prefix + entry.name] = entry.inode()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return found

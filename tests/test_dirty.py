@@ -24,11 +24,27 @@ def _env(project: Path) -> dict[str, str]:
 
 
 def _digest_site(project: Path) -> str:
+    """`digest site`, checking that the published site's files kept their bytes: the staging
+    folder it builds in shares them (hard links), so a file written in place would change the
+    published one with it (and leave it half-written if the build stopped)."""
+    site = project / "site"
+    published = {_inode(p): p.read_bytes() for p in site.rglob("*") if p.is_file()} if site.is_dir() else {}
     done = subprocess.run(
         [sys.executable, "-m", "generator", "site"], cwd=project, env=_env(project), capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    shared = [p for p in site.rglob("*") if p.is_file() and _inode(p) in published]
+    changed = [str(p.relative_to(site)) for p in shared if p.read_bytes() != published[_inode(p)]]
+    assert not changed, f"written in place through a link to the published site: {changed[:5]}"
+    if ONLY_CHANGED in said:  # the pages not built again are the published files themselves
+        assert shared
+    return said
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino
 
 
 def _full_build(project: Path, where: Path) -> dict[str, bytes]:

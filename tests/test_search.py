@@ -49,10 +49,14 @@ def test_the_archive_is_read_a_year_at_a_time() -> None:
         json.dumps(rows[-1]).encode(),
         b"\n]}\n",
     ]
-    assert [(year, [p["id"] for p in ps]) for year, ps in search.archive_years(lines)] == [
-        ("2026", ["paper-1", "paper-2"]),
-        ("2025", ["paper-3"]),
-    ]
+    years = [(year, [json.loads(line)["id"] for line in found]) for year, found in search.archive_year_lines(lines)]
+    assert years == [("2026", ["paper-1", "paper-2"]), ("2025", ["paper-3"])]
+
+
+def test_a_title_that_quotes_the_date_key_does_not_move_its_paper_to_another_year() -> None:
+    row = dict(paper(1, "2026-01-02"), title='On "first_seen": "1999" and other keys')
+    line = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+    assert [year for year, _ in search.archive_year_lines([line])] == ["2026"]
 
 
 def test_a_record_links_to_the_day_page_that_holds_the_paper(tmp_path: Path) -> None:
@@ -87,14 +91,13 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
-def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(search, "PART_SIZE", 2)
+def _archive(docs: Path) -> tuple[Path, list[tuple[str, str, Path]]]:
+    """Five papers of 2026 (a day each) and one of 2025: data/papers.json and the day pages."""
     rows = [
         paper(n, f"2026-11-{20 - n:02d}", upvotes=n % 3 or None, themes=("creativity-discovery", "other")[: n % 2 + 1])
         for n in range(5)
     ]
     rows.append(paper(9, "2025-01-01"))
-    docs = tmp_path / "docs"
     (docs / "days").mkdir(parents=True)
     pages = []
     for row in rows:
@@ -103,6 +106,12 @@ def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes
         pages.append((f"days/{page.name}", f"days/{row['first_seen']}/", page))
     archive = docs / "papers.json"
     archive.write_text('{"papers":[\n' + ",\n".join(json.dumps(r) for r in rows) + "\n]}\n")
+    return archive, pages
+
+
+def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(search, "PART_SIZE", 2)
+    archive, pages = _archive(tmp_path / "docs")
 
     trees = []
     for run in range(2):  # Pagefind lists filter values in hash-map order; canonicalize fixes it
@@ -132,3 +141,62 @@ def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes
                 pagefind_files.payload(root / "filter" / f"{file_hash}.pf_filter")
             )
             assert [v[0] for v in values] == sorted(v[0] for v in values)
+
+
+def test_a_year_whose_bundles_are_cached_is_not_read_again_and_a_changed_page_indexes_its_year_again(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The next day's build reads and indexes only the years it changed: a year is cached under
+    its lines of the archive and its day pages' bytes (where the links are read from)."""
+    monkeypatch.setattr(search, "PART_SIZE", 2)
+    archive, pages = _archive(tmp_path / "docs")
+    cache = tmp_path / "cache"
+
+    def build(site: Path) -> dict[str, str]:
+        index = search.SearchIndex(cache, "en")
+        index.start(archive, pages, THEMES)
+        index.finish(site)
+        return _tree(site / "pagefind")
+
+    first = build(tmp_path / "site1")
+    made: list[str] = []
+    original = search.paper_record
+    monkeypatch.setattr(search, "paper_record", lambda p, *a: made.append(p["id"]) or original(p, *a))
+    assert build(tmp_path / "site2") == first
+    assert made == []  # nothing parsed, nothing indexed
+
+    # The 2025 paper now sits under another anchor page: its year's link changes, 2026's do not.
+    [(src, _url, page)] = [p for p in pages if p[0] == "days/2025-01-01.md"]
+    pages[pages.index((src, _url, page))] = (src, "days/2025-01-01/part-2/", page)
+    third = build(tmp_path / "site3")
+    assert made == ["paper-9"]
+    assert {k for k in first if first[k] != third.get(k)} <= {k for k in first if k.startswith(("2025/", "bundles"))}
+    assert any(first[k] != third.get(k) for k in first if k.startswith("2025/"))
+
+
+def test_a_bundle_already_in_the_site_stays_and_a_damaged_or_stale_one_is_replaced(tmp_path: Path) -> None:
+    """Under `mkdocs serve` each build finishes into the same folder: the bundles already linked
+    there from the cache are kept as they are; a bundle that lost or changed a file is linked
+    again, and what no bundle lists goes."""
+    archive, pages = _archive(tmp_path / "docs")
+    cache, site = tmp_path / "cache", tmp_path / "site"
+
+    def build() -> dict[str, str]:
+        index = search.SearchIndex(cache, "en")
+        index.start(archive, pages, THEMES)
+        index.finish(site)
+        return _tree(site / "pagefind")
+
+    first = build()
+    entry = site / "pagefind" / "2025" / "pagefind-entry.json"
+    before = entry.stat().st_ino
+    assert build() == first and entry.stat().st_ino == before  # kept, not linked again
+
+    fragment = next((site / "pagefind" / "2026" / "fragment").iterdir())
+    fragment.unlink()
+    entry.unlink()
+    entry.write_text("{}")  # a file of its own in place of the cached one
+    (site / "pagefind" / "1999").mkdir()
+    assert build() == first
+    assert not (site / "pagefind" / "1999").exists()
+    assert entry.stat().st_ino == next(cache.glob("2025-*")).joinpath("pagefind-entry.json").stat().st_ino
