@@ -49,7 +49,7 @@ PART_SIZE = 12_000
 # Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
 RECORD_FORMAT = "paper-record-3"
 _DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}")
-_ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
+_ANCHOR_ID = re.compile(rb'\sid="([^"]+)"')
 _FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4})')
 
 
@@ -127,18 +127,32 @@ def archive_year_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[bytes
         yield year.decode(), found
 
 
+def record_material(line: bytes) -> bytes:
+    """The part of an archive line (archive._archive_row) that a search record is made of: the
+    line without the fields between last_seen and upvotes and without the sightings, which a
+    later sighting changes while the record stays as it was. The whole line when its fields are
+    not found in that order (a superset: a bundle indexed again, never a stale one). Inside a
+    JSON string every quote is escaped, so `,"name":` can only be the field itself."""
+    cut = line.find(b',"last_seen":')
+    resume = line.find(b',"upvotes":', cut)
+    end = line.find(b',"sightings":', resume)
+    if cut < 0 or resume < 0 or end < 0:
+        return line
+    return line[:cut] + line[resume:end]
+
+
 def year_key(
-    lines: Sequence[bytes], pages: Sequence[tuple[str, Path]], theme_names: Mapping[str, str], language: str
+    lines: Sequence[bytes], anchors: Mapping[str, list[str]], theme_names: Mapping[str, str], language: str
 ) -> str:
-    """What a year's bundles are cached under: everything its records are made of (the year's
-    lines of the archive, its day pages, which the links are read from, and the theme names),
-    with the Pagefind version, the record format and the language."""
+    """What a year's bundles are cached under: everything its records are made of (the
+    record's part of each of the year's archive lines, the anchors of its day pages, where the
+    links are read from, and the theme names), with the Pagefind version, the record format and
+    the language. Computed without parsing a line: a year in the cache costs a hash."""
     key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{language}\0".encode())
     key.update(json.dumps(dict(theme_names), sort_keys=True).encode("utf-8"))
     for line in lines:
-        key.update(b"\0" + line)
-    for url, path in pages:
-        key.update(b"\1" + url.encode("utf-8") + b"\0" + hashlib.blake2b(path.read_bytes()).digest())
+        key.update(b"\0" + record_material(line))
+    key.update(b"\1" + json.dumps(anchors).encode("utf-8"))
     return key.hexdigest()[:20]
 
 
@@ -146,8 +160,8 @@ def anchors_by_page(pages: Sequence[tuple[str, Path]]) -> dict[str, list[str]]:
     """id -> URLs of the pages (given as (URL, source file)) that hold an element with that id."""
     found: dict[str, list[str]] = {}
     for url, path in pages:
-        for anchor in _ANCHOR_ID.findall(path.read_text(encoding="utf-8-sig")):
-            found.setdefault(anchor, []).append(url)
+        for anchor in _ANCHOR_ID.findall(path.read_bytes()):  # bytes: a large archive's pages in a second
+            found.setdefault(anchor.decode("utf-8"), []).append(url)
     return found
 
 
@@ -294,12 +308,12 @@ class SearchIndex:
     ) -> Iterator[tuple[str, Path, list[PaperRecord] | None]]:
         """(bundle name, its cache folder, records) a bundle at a time, newest first: a year's
         papers, split into equal parts of at most PART_SIZE ("2026-1" the newest) when there
-        are more. A year whose bundles are all in the cache (keyed by its lines of the archive
-        and its day pages' bytes, see year_key) comes without records: nothing of it is parsed."""
+        are more. A year whose bundles are all in the cache (see year_key) comes without
+        records: none of its lines is parsed."""
         with open(archive, "rb") as stream:
             for year, lines in archive_year_lines(stream):
-                year_pages = sorted(pages.get(year, []))
-                key = year_key(lines, year_pages, theme_names, self.language)
+                anchors = anchors_by_page(sorted(pages.get(year, [])))
+                key = year_key(lines, anchors, theme_names, self.language)
                 count = -(-len(lines) // PART_SIZE)
                 names = [year if count == 1 else f"{year}-{n + 1}" for n in range(count)]
                 self._order.extend(names)
@@ -307,7 +321,6 @@ class SearchIndex:
                 if all((bundle / "pagefind-entry.json").is_file() for bundle in bundles):
                     yield from ((name, bundle, None) for name, bundle in zip(names, bundles, strict=True))
                     continue
-                anchors = anchors_by_page(year_pages)
                 papers = [json.loads(line) for line in lines]
                 records = [paper_record(p, paper_url(p, anchors), theme_names) for p in papers]
                 del papers, anchors, lines
@@ -367,9 +380,11 @@ class SearchIndex:
             if _inodes(out / name) != _inodes(self._bundles[name]):
                 shutil.rmtree(out / name, ignore_errors=True)
                 shutil.copytree(self._bundles[name], out / name, copy_function=link_or_copy)
-        for old in set(os.listdir(out)) - set(self._order):
-            remove = shutil.rmtree if (out / old).is_dir() and not (out / old).is_symlink() else os.unlink
-            remove(out / old)
+        for stale in sorted(set(os.listdir(out)) - set(self._order)):
+            if (out / stale).is_dir() and not (out / stale).is_symlink():
+                shutil.rmtree(out / stale)
+            else:
+                (out / stale).unlink()
         listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes}
         (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
         keep = {b.name for b in self._bundles.values()}

@@ -200,3 +200,31 @@ def test_a_bundle_already_in_the_site_stays_and_a_damaged_or_stale_one_is_replac
     assert build() == first
     assert not (site / "pagefind" / "1999").exists()
     assert entry.stat().st_ino == next(cache.glob("2025-*")).joinpath("pagefind-entry.json").stat().st_ino
+
+
+def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_record_shows_does_not() -> None:
+    """The archive's line of a paper changes with each sighting (last_seen, sightings); the
+    bundle it is in is indexed again only when what its record is made of changes."""
+    import dataclasses
+    import datetime as dt
+
+    from generator.archive import _archive_row
+    from generator.models import Paper, Sighting
+
+    day = dt.date(2026, 11, 19)
+    first = Sighting("2026-11-19.txt", day, 1, 7)
+    base = Paper("p-1", 'A "quoted" title', "An abstract.", day, day, None, 3, "Org", 12, (first,), ("cognition",))
+    key = search.record_material(_archive_row(base))
+    later = Sighting("2026-11-25.txt", dt.date(2026, 11, 25), 4, 9)
+    again = dataclasses.replace(base, last_seen=later.date, sightings=(first, later), authors_count=4)
+    assert search.record_material(_archive_row(again)) == key
+    for change in (
+        {"id": "p-2"},
+        {"title": "Another title"},
+        {"abstract": "A revised abstract."},
+        {"first_seen": dt.date(2026, 11, 18)},
+        {"upvotes": 13},
+        {"upvotes": None},
+        {"themes": ("cognition", "multimodal")},
+    ):
+        assert search.record_material(_archive_row(dataclasses.replace(base, **change))) != key, change
