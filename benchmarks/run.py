@@ -87,7 +87,8 @@ def prepare(work: Path, years: float, seed: int) -> None:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    for name in ("mkdocs.yml", "themes.yml", "overrides.yml", "themes-labels.jsonl"):  # the model learns as shipped
+    for name in ("mkdocs.yml", "themes.yml", "overrides.yml", "themes-labels.jsonl", "themes-examples.jsonl"):
+        # the model learns as shipped
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, work / name)
     shutil.copytree(ROOT / "templates", work / "templates")

@@ -1,6 +1,6 @@
 """Cross-validated quality of theme assignment on the shipped labelled papers.
 
-Usage: python benchmarks/themes_eval.py [LABELS.jsonl] [--folds K] [--without-rules]
+Usage: python benchmarks/themes_eval.py [LABELS.jsonl] [--folds K] [--without-rules] [--examples FILE]
 
 Reads the labelled papers (title, abstract, primary, secondary) from the repository's
 themes-labels.jsonl (or LABELS), splits them into K deterministic stratified folds (the i-th
@@ -14,6 +14,11 @@ on those training folds -- and assigns themes to the held-out fold. It prints:
 * the same for the rules of themes.yml alone (no learning) for comparison;
 * a learning curve: the same cross-validation with 25/50/75/100% of each training fold;
 * the confusion pairs of the cross-validated model.
+
+--examples FILE (default: the repository's themes-examples.jsonl, when there is one) adds
+written example papers to every training fold, as the build adds that file to the model's
+training; they are never among the papers judged. benchmarks/data/themes-examples.jsonl holds
+183 written from the taxonomy alone (see README, Themes, for what they do to the figures).
 
 --without-rules gives every paper zero rule scores (labelled papers and the themes' description
 examples alike), so the model learns from the embedding, the description closeness and the
@@ -39,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator import theme_model  # noqa: E402
 from generator.theme_model import (  # noqa: E402  (needs the path above)
+    EXAMPLES_FILE,
     LABELS_FILE,
     Example,
     Scored,
@@ -46,6 +52,8 @@ from generator.theme_model import (  # noqa: E402  (needs the path above)
     folds_of,
     parse_labels,
     predict,
+    with_labels,
+    written_examples,
 )
 from generator.themes import OTHER, ThemeConfig, choose, parse_theme_config  # noqa: E402
 
@@ -115,13 +123,23 @@ def main(argv: list[str]) -> int:
     k = int(argv[argv.index("--folds") + 1]) if "--folds" in argv else 5
     if "--folds" in argv:
         args.remove(str(k))
+    written_path = ROOT / EXAMPLES_FILE
+    if "--examples" in argv:
+        written_path = Path(argv[argv.index("--examples") + 1])
+        args.remove(argv[argv.index("--examples") + 1])
     labels_path = Path(args[0]) if args else ROOT / LABELS_FILE
     config = parse_theme_config((ROOT / "themes.yml").read_text(encoding="utf-8"))
     examples = list(parse_labels(labels_path.read_text(encoding="utf-8"), labels_path.name, config))
+    if written_path.is_file():
+        # In every training fold, never judged: the model learns from them as the build does.
+        written = written_examples(written_path.read_text(encoding="utf-8"), written_path.name, config)
+        config = with_labels(config, (), written)
     start = time.perf_counter()
     scored = Scored.of([(ex.title, ex.abstract) for ex in examples], config)
     print(f"{labels_path.name}: {len(examples)} labelled papers, {k}-fold cross-validation")
     print(f"labelled 'other' share: {sum(ex.primary == OTHER for ex in examples) / len(examples):.1%}")
+    if config.written:
+        print(f"{written_path.name}: {len(config.written)} written examples in every training fold, never judged")
     if without_rules:
         print("without the themes.yml rule scores (--without-rules)")
     else:

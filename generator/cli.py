@@ -25,7 +25,7 @@ from .models import DumpFile, Paper
 from .parse import header_date, parse_date_line
 from .pipeline import Progress, build, extend, parse_all
 from .state import state_key
-from .theme_model import LABELS_FILE
+from .theme_model import EXAMPLES_FILE, LABELS_FILE
 
 # How many warnings of one kind are printed before the rest are counted.
 WARNINGS_SHOWN = 5
@@ -42,6 +42,7 @@ class Project:
         themes_path = self.root / "themes.yml"
         overrides_path = self.root / "overrides.yml"
         labels_path = self.root / LABELS_FILE
+        examples_path = self.root / EXAMPLES_FILE
         mkdocs_text = files.read_text(self.config_file)
         themes_text = files.read_text(themes_path)
         assert mkdocs_text is not None and themes_text is not None
@@ -54,6 +55,8 @@ class Project:
             overrides_path=files.display(overrides_path),
             labels_text=files.read_text(labels_path, required=False),
             labels_path=files.display(labels_path),
+            examples_text=files.read_text(examples_path, required=False),
+            examples_path=files.display(examples_path),
         )
 
     @property

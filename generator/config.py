@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, Problem, Warning_
-from .theme_model import parse_labels, with_labels
+from .theme_model import parse_labels, with_labels, written_examples
 from .themes import ThemeConfig, parse_overrides, parse_theme_config
 
 
@@ -170,9 +170,12 @@ def parse_config(
     overrides_path: str = "overrides.yml",
     labels_text: str | None = None,
     labels_path: str = "themes-labels.jsonl",
+    examples_text: str | None = None,
+    examples_path: str = "themes-examples.jsonl",
 ) -> Config:
-    """All four files -> one Config; problems in any of them are reported together. The
-    labelled papers (if any) ride on the theme config, whose fingerprint they join."""
+    """All the files -> one Config; problems in any of them are reported together. The
+    labelled papers and written examples (if any) ride on the theme config, whose fingerprint
+    they join."""
     problems: list[Problem] = []
     site = themes = None
     try:
@@ -191,11 +194,18 @@ def parse_config(
             overrides = parse_overrides(overrides_text, overrides_path, themes)
         except ConfigError as exc:
             problems.extend(exc.problems)
-    if themes is not None and labels_text is not None:
+    if themes is not None and (labels_text is not None or examples_text is not None):
+        labels: tuple = ()
+        written: tuple = ()
         try:
-            themes = with_labels(themes, parse_labels(labels_text, labels_path, themes))
+            labels = parse_labels(labels_text or "", labels_path, themes)
         except ConfigError as exc:
             problems.extend(exc.problems)
+        try:
+            written = written_examples(examples_text or "", examples_path, themes)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        themes = with_labels(themes, labels, written)
     if problems or site is None or themes is None:
         raise ConfigError(problems)
     return Config(site, themes, overrides, mkdocs_path, overrides_path, lines)

@@ -31,7 +31,7 @@ from .models import DumpFile
 from .parse import day_from_name
 from .processes import in_background
 from .state import BuildCache, BuildState, DamagedCache, read_cache, read_state, write_cache, write_state, write_written
-from .theme_model import LABELS_FILE
+from .theme_model import EXAMPLES_FILE, LABELS_FILE
 
 MANIFEST = ".digest-manifest.json"
 LOCK = ".digest.lock"
@@ -387,7 +387,7 @@ def build_stamp(root: Path, dumps: list[DumpFile], out_dir: Path, code: str) -> 
     and templates beside mkdocs.yml, every dump's name and bytes, and where the output goes."""
     digest = hashlib.sha256(code.encode())
     digest.update(b"\0" + str(out_dir.resolve()).encode() + b"\0" + os.getcwd().encode())
-    inputs = [root / "mkdocs.yml", root / "themes.yml", root / "overrides.yml", root / LABELS_FILE]
+    inputs = [root / name for name in ("mkdocs.yml", "themes.yml", "overrides.yml", LABELS_FILE, EXAMPLES_FILE)]
     inputs += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
     for path in inputs:
         with contextlib.suppress(OSError):

@@ -5,7 +5,7 @@ a process of its own; the writer only rewrites files whose bytes changed, so `mk
 not loop) and sets the navigation from the theme list. While MkDocs builds, it sets the
 generator's finished HTML (paper blocks and lists) aside from Markdown and puts it back into
 each written page, and indexes the archive's papers for search (generator/search.py). Under
-`mkdocs serve` it watches dumps/, themes.yml, overrides.yml, themes-labels.jsonl and templates/.
+`mkdocs serve` it watches dumps/, themes.yml, overrides.yml, the labels and examples files and templates/.
 """
 
 from __future__ import annotations
@@ -379,7 +379,7 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     hand-written file at the top of docs/ is seen after `mkdocs serve` restarts.)"""
     root = Path(config.config_file_path).parent
     server.watch(str(_dumps_dir(config)))
-    for name in ("themes.yml", "overrides.yml", "themes-labels.jsonl", "templates"):
+    for name in ("themes.yml", "overrides.yml", "themes-labels.jsonl", "themes-examples.jsonl", "templates"):
         if (root / name).exists():
             server.watch(str(root / name))
     docs = Path(config.docs_dir)

@@ -38,9 +38,11 @@ from .processes import map_chunks
 from .themes import OTHER, ThemeConfig, _score, assign, choose, stem, words
 
 LABELS_FILE = "themes-labels.jsonl"
+EXAMPLES_FILE = "themes-examples.jsonl"  # written examples: the labels' format, learned from only
 MODEL_VERSION = "2"  # bump when features or fitting change: cached themes then rebuild
 OVERRIDE_WEIGHT = 5.0  # an owner's correction counts this many shipped labels
 DESCRIPTION_WEIGHT = 1.0
+WRITTEN_WEIGHT = 1.0  # a written example counts as much as a labelled paper
 EMBEDDING_SCALE = 4.0  # the unit-length embedding block against standardised rule features
 TFIDF_SCALE = 4.0  # the unit-length tf-idf block, like the embedding block
 TITLE_WEIGHT = 2.0  # a title word counts this many abstract words in the tf-idf
@@ -116,9 +118,18 @@ def examples_digest(examples: Sequence[Example]) -> str:
     return digest.hexdigest()[:24]
 
 
-def with_labels(config: ThemeConfig, examples: tuple[Example, ...]) -> ThemeConfig:
-    """The config carrying its labelled papers (and their digest, so they key caches)."""
-    return replace(config, labels=examples, labels_digest=examples_digest(examples))
+def with_labels(config: ThemeConfig, examples: tuple[Example, ...], written: tuple[Example, ...] = ()) -> ThemeConfig:
+    """The config carrying its labelled papers and written examples (and their digest, so
+    they key caches)."""
+    return replace(config, labels=examples, written=written, labels_digest=examples_digest((*examples, *written)))
+
+
+def written_examples(text: str, path: str, config: ThemeConfig) -> tuple[Example, ...]:
+    """The written examples file (themes-examples.jsonl): example papers an owner (or the
+    shipped taxonomy) writes for a theme, in the labels' format. The model learns from them
+    as from the themes' descriptions; they are never among the papers a choice is judged on
+    (its inner cross-validation, benchmarks/themes_eval.py)."""
+    return tuple(replace(ex, weight=WRITTEN_WEIGHT) for ex in parse_labels(text, path, config))
 
 
 def override_examples(papers: Sequence[Paper], overrides: Mapping[str, tuple[str, ...]]) -> tuple[Example, ...]:
@@ -134,6 +145,12 @@ def description_examples(config: ThemeConfig) -> tuple[Example, ...]:
         for theme in config.themes
         if theme.id != OTHER
     )
+
+
+def learned_only(config: ThemeConfig) -> tuple[Example, ...]:
+    """What the model learns from besides the labelled papers, and never judges itself on:
+    the themes' descriptions and the written examples."""
+    return (*description_examples(config), *config.written)
 
 
 def _description_text(theme) -> str:
@@ -452,16 +469,16 @@ def fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None 
 def _fit(config: ThemeConfig, examples: Sequence[Example], scored: Scored | None) -> Fitted | None:
     if not examples:
         return None  # nothing labelled: the rules decide alone
-    described = description_examples(config)
+    extra = learned_only(config)
     if scored is None:
         scored = Scored.of([(ex.title, ex.abstract) for ex in examples], config)
-    scored = Scored.concat([scored, Scored.of([(ex.title, ex.abstract) for ex in described], config)], len(config.ids))
-    examples = [*examples, *described]
+    scored = Scored.concat([scored, Scored.of([(ex.title, ex.abstract) for ex in extra], config)], len(config.ids))
+    labelled = list(range(len(examples)))
+    examples = [*examples, *extra]
     if len({ex.primary for ex in examples}) < 2:
         return None
     descriptions = _description_vectors(config)
     best_c = C_GRID[len(C_GRID) // 2]
-    labelled = [i for i, ex in enumerate(examples) if ex.source != "themes.yml"]
     if len(labelled) >= 4 * FOLDS:
         folds = folds_of([examples[i].primary for i in labelled])
         best = (-1.0, -1.0)
@@ -531,7 +548,7 @@ class ThemeModel:
         fitting: the words of its examples, as the final fit finds them (_fit_once)."""
         if not self.examples:
             return np.zeros(0, np.int64)
-        texts = [(ex.title, ex.abstract) for ex in (*self.examples, *description_examples(self.config))]
+        texts = [(ex.title, ex.abstract) for ex in (*self.examples, *learned_only(self.config))]
         return _fit_vocabulary(term_counts([(words(title), words(abstract)) for title, abstract in texts]))[0]
 
     @property

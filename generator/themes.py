@@ -217,6 +217,8 @@ class ThemeConfig:
     # Labelled papers (theme_model.Example) the learned model is fitted on; their digest is part
     # of the repr, which keys the theme cache and the next-day state.
     labels: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    # Example papers written for the themes (themes-examples.jsonl): learned from, never judged.
+    written: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     labels_digest: str = ""
     _matcher: _Matcher = field(init=False, repr=False, compare=False)
 

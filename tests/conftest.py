@@ -59,7 +59,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def make_project(tmp_path: Path) -> Path:
-    for name in ("mkdocs.yml", "themes.yml", "overrides.yml", "themes-labels.jsonl"):
+    for name in ("mkdocs.yml", "themes.yml", "overrides.yml", "themes-labels.jsonl", "themes-examples.jsonl"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "templates", tmp_path / "templates")

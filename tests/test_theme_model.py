@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import socket
@@ -21,6 +22,7 @@ from generator.models import Paper
 from generator.pipeline import build, extend
 from generator.state import BuildCache, state_key
 from generator.theme_model import (
+    EXAMPLES_FILE,
     LABELS_FILE,
     OVERRIDE_WEIGHT,
     Example,
@@ -32,6 +34,7 @@ from generator.theme_model import (
     override_examples,
     parse_labels,
     with_labels,
+    written_examples,
 )
 from generator.themes import parse_theme_config
 from tests.conftest import seed_dumps
@@ -159,6 +162,29 @@ def test_pinning_a_paper_teaches_the_model_and_a_paper_like_it_moves(model):
     assert taught.examples.count(labelled) == 0  # the pin replaces the shipped label of that paper
     assert assign_one(*like, model)[0] == labelled.primary
     assert assign_one(*like, taught)[0] == target
+
+
+def test_written_examples_teach_the_model_and_key_its_fingerprint(model, project):
+    """themes-examples.jsonl: papers written for a theme, in the labels' format. Five copies
+    of a look-alike of a labelled paper, written for another theme, move that paper's
+    look-alikes there; a bad line stops the build with its file and line."""
+    labelled, like, target = _pin_case(model)
+    rows = [{"title": f"{labelled.title} ({n})", "abstract": labelled.abstract, "primary": target} for n in range(5)]
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    written = written_examples(text, EXAMPLES_FILE, CONFIG)
+    assert [ex.source for ex in written] == [f"{EXAMPLES_FILE}:{n}" for n in range(1, 6)]
+    taught = ThemeModel(with_labels(CONFIG, LABELS, written))
+    assert taught.fingerprint != model.fingerprint
+    assert assign_one(*like, model)[0] == labelled.primary
+    assert assign_one(*like, taught)[0] == target
+
+    (project / EXAMPLES_FILE).write_text(text + '{"title": "A", "abstract": "x", "primary": "nope"}\n')
+    with pytest.raises(ConfigError) as caught:
+        Project(project / "mkdocs.yml").load_config()
+    assert f"{EXAMPLES_FILE}:6: unknown theme id 'nope'" in str(caught.value.problems[0])
+    (project / EXAMPLES_FILE).write_text(text)
+    loaded = Project(project / "mkdocs.yml").load_config().themes.written
+    assert [(ex.title, ex.themes, ex.weight) for ex in loaded] == [(ex.title, ex.themes, ex.weight) for ex in written]
 
 
 def test_labels_key_the_theme_cache_and_the_next_day_state(model):
