@@ -515,10 +515,16 @@ def clear_dir(folder: Path) -> None:
     """Empty `folder` (made when missing)."""
     folder.mkdir(parents=True, exist_ok=True)
     for child in folder.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+        remove(child)
+
+
+def remove(path: Path) -> None:
+    """Remove `path`: a folder with all it holds, or a file or link; nothing when it is missing."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def copy_site(site_dir: Path, staging: Path) -> None:
@@ -544,11 +550,6 @@ def link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def unlink_if_present(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
 
 
 def remove_unlisted(site_dir: Path, listed: set[str]) -> list[str]:

@@ -239,7 +239,7 @@ def _unlink_rewritten(files_: Any, config: Any) -> None:
     written = [Path(f.abs_dest_path) for f in files_ if f.is_modified()]
     templates = [*config.theme.static_templates, "sitemap.xml.gz", *config.extra_templates]
     for path in written + [site_dir / name for name in templates]:
-        files.unlink_if_present(path)
+        files.remove(path)
 
 
 def _raw_blocks(source: str) -> list[str]:

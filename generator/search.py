@@ -39,7 +39,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
-from .files import link_or_copy
+from .files import link_or_copy, remove
 from .pagefind_files import canonicalize
 
 BUNDLES_FILE = "bundles.json"
@@ -378,13 +378,10 @@ class SearchIndex:
         out.mkdir(parents=True, exist_ok=True)
         for name in self._order:  # a bundle already in place (the same files) stays
             if _inodes(out / name) != _inodes(self._bundles[name]):
-                shutil.rmtree(out / name, ignore_errors=True)
+                remove(out / name)
                 shutil.copytree(self._bundles[name], out / name, copy_function=link_or_copy)
         for stale in sorted(set(os.listdir(out)) - set(self._order)):
-            if (out / stale).is_dir() and not (out / stale).is_symlink():
-                shutil.rmtree(out / stale)
-            else:
-                (out / stale).unlink()
+            remove(out / stale)
         listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes}
         (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
         keep = {b.name for b in self._bundles.values()}
