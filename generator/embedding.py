@@ -83,6 +83,24 @@ class Embedder:
         self._word_ids.update(zip(new_words, range(first, first + len(new_words)), strict=True))
         self._words = np.vstack([self._words, np.asarray(tokens @ vectors)])
 
+    def word_vectors(self, tokens: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The texts' distinct words as unit-length vectors (float64; a word without tokens
+        gives zeros), and each word of the texts (in order) as a row of them."""
+        self._know(set(chain.from_iterable(tokens)))
+        rows = np.fromiter(map(self._word_ids.__getitem__, chain.from_iterable(tokens)), dtype=np.int64)
+        used, rows = np.unique(rows, return_inverse=True)
+        vectors = self._words[used]
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0), rows.ravel()
+
+    def _know(self, vocabulary: set[str]) -> None:
+        unknown = vocabulary.difference(self._word_ids)
+        if len(self._word_ids) + len(unknown) > _MEMO_LIMIT:
+            self._word_ids, self._words = {}, np.zeros((0, DIMENSIONS))
+            unknown = vocabulary
+        if unknown or self._tokenizer is None:
+            self._learn(sorted(unknown))
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text (a text without words gives a zero row), float32."""
         return self.embed_words([words(text) for text in texts])
@@ -91,12 +109,7 @@ class Embedder:
         """As `embed`, from each text's words (themes.words)."""
         from scipy.sparse import csr_matrix
 
-        unknown = set(chain.from_iterable(tokens)).difference(self._word_ids)
-        if len(self._word_ids) + len(unknown) > _MEMO_LIMIT:
-            self._word_ids, self._words = {}, np.zeros((0, DIMENSIONS))
-            unknown = set(chain.from_iterable(tokens))
-        if unknown or self._tokenizer is None:
-            self._learn(sorted(unknown))
+        self._know(set(chain.from_iterable(tokens)))
         columns = np.fromiter(map(self._word_ids.__getitem__, chain.from_iterable(tokens)), dtype=np.int64)
         indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)), out=indptr[1:])

@@ -4,7 +4,8 @@ A paper is described by three groups of numbers, all computed from its own title
 abstract and the config:
   * the rules: each theme's term score from themes.yml (log-scaled);
   * the taxonomy: how close the paper's wording is to each theme's name, description and terms
-    (cosine of static sentence embeddings, see embedding.py);
+    (cosine of static sentence embeddings, see embedding.py), and how close its words come to
+    each theme's terms word by word (term_closeness: "steer" is near "steering");
   * the wording itself: the 256 numbers of the paper's sentence embedding, and a tf-idf of its
     stemmed words (vocabulary and idf fitted on the labelled papers; title words count twice).
 A multinomial logistic regression over them is fitted on labelled papers: the shipped labels
@@ -39,7 +40,7 @@ from .themes import OTHER, ThemeConfig, _score, assign, choose, stem, words
 
 LABELS_FILE = "themes-labels.jsonl"
 EXAMPLES_FILE = "themes-examples.jsonl"  # written examples: the labels' format, learned from only
-MODEL_VERSION = "2"  # bump when features or fitting change: cached themes then rebuild
+MODEL_VERSION = "3"  # bump when features or fitting change: cached themes then rebuild
 OVERRIDE_WEIGHT = 5.0  # an owner's correction counts this many shipped labels
 DESCRIPTION_WEIGHT = 1.0
 WRITTEN_WEIGHT = 1.0  # a written example counts as much as a labelled paper
@@ -160,6 +161,92 @@ def _description_text(theme) -> str:
 
 # ---------------------------------------------------------------------------- features
 
+NEAR_FLOOR = 0.5  # a word closer than this (cosine) to a term's word counts as near it
+NEAR_POWER = 8.0  # the power mean over a text's words: close to their maximum
+NEAR_TOP = 10  # a theme's closeness: the weighted mean of its this many closest terms
+NEAR_BATCH = 2_000  # texts at a time (bounds the words x term words matrix)
+
+
+@functools.lru_cache(maxsize=8)
+def _term_words(config: ThemeConfig) -> tuple[list[str], list[Any], list[np.ndarray]]:
+    """The words of the themes' terms (sorted), and per theme: a (terms x words) matrix whose
+    row averages a term's words, and its terms' weights."""
+    from scipy.sparse import csr_matrix
+
+    per_theme = []
+    for theme in config.themes:
+        if theme.id == OTHER:
+            continue
+        terms = [(words(term.text.replace("*", "")), term.weight) for term in theme.terms if term.regex is None]
+        per_theme.append([(ws, weight) for ws, weight in terms if ws])
+    vocab = sorted({w for terms in per_theme for ws, _ in terms for w in ws})
+    at = {w: i for i, w in enumerate(vocab)}
+    matrices, weights = [], []
+    for terms in per_theme:
+        rows = np.repeat(np.arange(len(terms)), [len(ws) for ws, _ in terms])
+        cols = np.array([at[w] for ws, _ in terms for w in ws], dtype=np.int64)
+        vals = np.concatenate([np.full(len(ws), 1.0 / len(ws)) for ws, _ in terms]) if terms else np.zeros(0)
+        matrices.append(csr_matrix((vals, (rows, cols)), shape=(len(terms), len(vocab))))
+        weights.append(np.array([weight for _, weight in terms], dtype=np.float64))
+    return vocab, matrices, weights
+
+
+@functools.lru_cache(maxsize=8)
+def _stacked(config: ThemeConfig) -> Any:
+    from scipy.sparse import vstack
+
+    return vstack(_term_words(config)[1], format="csr")
+
+
+def term_closeness(split: Sequence[tuple[list[str], list[str]]], config: ThemeConfig) -> np.ndarray:
+    """Per text and theme (not other): how close the text's words come to the theme's terms,
+    also where no term matches literally: other forms of a word and near-synonyms ("pictures"
+    is near "image", "moral" near "ethics"; cosines 0.62 and 0.50).
+
+    For each word of a term, its best closeness (cosine of the word vectors) to any word of
+    the text, counted above NEAR_FLOOR only and taken as a power mean (a smooth maximum); a
+    term scores the mean over its words; a theme the weighted mean of its NEAR_TOP best terms;
+    and each text's row is centred (a paper full of generic words is close to every theme).
+    Depends only on the text and the config."""
+    from scipy.sparse import csr_matrix
+
+    from .embedding import shared
+
+    vocab, matrices, weights = _term_words(config)
+    terms = _stacked(config)
+    if len(split) > NEAR_BATCH:
+        parts = [term_closeness(split[i : i + NEAR_BATCH], config) for i in range(0, len(split), NEAR_BATCH)]
+        return np.vstack(parts)
+    n = len(split)
+    out = np.zeros((n, len(matrices)))
+    if not n or not vocab:
+        return out
+    texts = [title + abstract for title, abstract in split]
+    vectors, rows = shared().word_vectors([vocab, *texts])
+    term_vectors, rows = vectors[rows[: len(vocab)]], rows[len(vocab) :]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(ws) for ws in texts], out=indptr[1:])
+    incidence = csr_matrix((np.ones(len(rows)), rows, indptr), shape=(n, len(vectors)))
+    incidence.sum_duplicates()
+    incidence.data[:] = 1.0  # each distinct word once
+    closeness = vectors @ term_vectors.T  # (words, term words)
+    near_rows, near_cols = np.nonzero(closeness > NEAR_FLOOR)  # a few in a hundred: kept sparse
+    near = (closeness[near_rows, near_cols] - NEAR_FLOOR) / (1.0 - NEAR_FLOOR)
+    near = csr_matrix((np.minimum(near, 1.0) ** NEAR_POWER, (near_rows, near_cols)), shape=closeness.shape)
+    best = (incidence @ near).tocsr()  # (n, term words): a smooth max over the text's words
+    best.data **= 1.0 / NEAR_POWER
+    every = np.asarray((terms @ best.toarray().T).T)  # (n, every theme's terms)
+    start = 0
+    for j, (matrix, weight) in enumerate(zip(matrices, weights, strict=True)):
+        scores, start = every[:, start : start + matrix.shape[0]], start + matrix.shape[0]
+        if matrix.shape[0] == 0:
+            continue
+        k = min(NEAR_TOP, scores.shape[1])
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        w = weight[top]
+        out[:, j] = (np.take_along_axis(scores, top, axis=1) * w).sum(axis=1) / w.sum(axis=1)
+    return np.round(out - out.mean(axis=1, keepdims=True), _DECIMALS)
+
 
 def rule_scores(
     texts: Sequence[tuple[str, str]], config: ThemeConfig, split: Sequence[tuple[list[str], list[str]]] | None = None
@@ -219,6 +306,7 @@ class Scored:
     vectors: np.ndarray  # (n, 256), unit length
     terms: Any = None  # csr: (n, 2**31) word counts by bucket, or (n, len(vocabulary)) when restricted
     vocabulary: np.ndarray | None = field(default=None, repr=False)  # what `terms` is restricted to
+    near: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, themes but other): term_closeness
 
     @staticmethod
     def of(texts: Sequence[tuple[str, str]], config: ThemeConfig, vocabulary: np.ndarray | None = None) -> Scored:
@@ -229,25 +317,26 @@ class Scored:
         terms = term_counts(split)
         if vocabulary is not None:
             terms = _restrict(terms, vocabulary)
-        return Scored(rule_scores(texts, config, split), vectors, terms, vocabulary)
+        return Scored(rule_scores(texts, config, split), vectors, terms, vocabulary, term_closeness(split, config))
 
     @staticmethod
     def concat(parts: Sequence[Scored], themes: int) -> Scored:
         from scipy.sparse import vstack
 
         if not parts:
-            return Scored(np.zeros((0, themes)), np.zeros((0, 256), np.float32), term_counts([]))
+            empty = np.zeros((0, themes))
+            return Scored(empty, np.zeros((0, 256), np.float32), term_counts([]), None, empty[:, 1:])
         vocabulary = parts[0].vocabulary
         for part in parts[1:]:  # concatenated counts must share their columns
             if not _same_vocabulary(part.vocabulary, vocabulary):
                 raise ValueError("word counts restricted to different vocabularies")
         terms = vstack([p.terms for p in parts], format="csr")
         rules, vectors = np.vstack([p.rules for p in parts]), np.vstack([p.vectors for p in parts])
-        return Scored(rules, vectors, terms, vocabulary)
+        return Scored(rules, vectors, terms, vocabulary, np.vstack([p.near for p in parts]))
 
     def take(self, rows: Sequence[int]) -> Scored:
         rows = list(rows)
-        return Scored(self.rules[rows], self.vectors[rows], self.terms[rows], self.vocabulary)
+        return Scored(self.rules[rows], self.vectors[rows], self.terms[rows], self.vocabulary, self.near[rows])
 
     def counts_in(self, vocabulary: np.ndarray) -> Any:
         """The word counts over `vocabulary`'s columns."""
@@ -307,9 +396,10 @@ def _theme_columns(config: ThemeConfig) -> list[int]:
 
 
 def _dense(scored: Scored, config: ThemeConfig, descriptions: np.ndarray) -> np.ndarray:
-    """Rule scores (log-scaled) and similarity to each theme's description, per text."""
+    """Rule scores (log-scaled), similarity to each theme's description and closeness to its
+    terms, per text."""
     rules = np.log1p(np.maximum(scored.rules[:, _theme_columns(config)], 0.0))
-    return np.hstack([rules, scored.vectors.astype(np.float64) @ descriptions.T])
+    return np.hstack([rules, scored.vectors.astype(np.float64) @ descriptions.T, scored.near])
 
 
 # ---------------------------------------------------------------------------- the model
@@ -635,14 +725,15 @@ def explain(paper: Paper, model: ThemeModel, overrides: Mapping[str, tuple[str, 
     design = fitted.design(scored, config)[0]
     proba = fitted.proba(scored, config)[0]
     width = len(_theme_columns(config))
-    blocks = {"terms": slice(0, width), "taxonomy": slice(width, 2 * width), "wording": slice(2 * width, None)}
+    # taxonomy: closeness to each theme's description, then to its terms (_dense)
+    blocks = {"terms": slice(0, width), "taxonomy": slice(width, 3 * width), "wording": slice(3 * width, None)}
     # (wording: the embedding and the tf-idf of the paper's words)
     parts = {name: fitted.coef[:, cols] @ design[cols] for name, cols in blocks.items()}
     parts = {name: values - values.mean() for name, values in parts.items()}  # against the average theme
     lines += [
         "",
         "per theme: the model's probability, then its evidence for the theme against the average theme",
-        "(terms: the themes.yml terms found; taxonomy: closeness to the theme's description;",
+        "(terms: the themes.yml terms found; taxonomy: closeness to the theme's description and terms;",
         "wording: resemblance to the labelled papers of the theme), then the terms matched:",
         f"  {'theme':<20} {'prob':>5} {'terms':>6} {'taxon.':>6} {'wording':>7}  matched terms (rule score)",
     ]

@@ -33,10 +33,11 @@ from generator.theme_model import (
     explain,
     override_examples,
     parse_labels,
+    term_closeness,
     with_labels,
     written_examples,
 )
-from generator.themes import parse_theme_config
+from generator.themes import parse_theme_config, words
 from tests.conftest import seed_dumps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +130,30 @@ def test_a_paper_gets_the_same_themes_alone_and_among_others(model):
     # the embedding itself does not depend on the batch, to the bit
     one = embedding.Embedder().embed([f"{texts[7][0]}. {texts[7][1]}"])
     assert one.tobytes() == Scored.of(texts, LABELLED).vectors[7].tobytes()
+
+
+_NEAR_CONFIG = parse_theme_config(
+    "themes:\n"
+    "  - {id: neuroscience, name: Brain, description: brain data, keywords: [fmri, cortex]}\n"
+    "  - {id: multimodal, name: Vision, description: images, keywords: [image, video]}\n"
+    "  - {id: other, name: Other, description: none}\n"
+)
+
+
+def test_term_closeness_finds_a_theme_its_terms_do_not_name():
+    texts = [("Photographs and pictures of cats", ""), ("Recordings of the brain", ""), ("A recipe for bread", "")]
+    split = [(words(t), words(a)) for t, a in texts]
+    # no term of either theme is in these titles: the rules see nothing
+    assert not Scored.of(texts, _NEAR_CONFIG).rules.any()
+    near = term_closeness(split, _NEAR_CONFIG)  # columns: neuroscience, multimodal
+    assert near[0, 1] > near[0, 0] and near[1, 0] > near[1, 1]
+    assert not near[2].any()  # nothing near either theme: a zero row
+    # a smooth maximum over the text's words, not a count: saying it again adds nothing
+    again = term_closeness([(words("Photographs and pictures, pictures, pictures of cats"), [])], _NEAR_CONFIG)
+    assert again.tobytes() == near[:1].tobytes()
+    # a text's closeness is its own, in a batch of any size (the batches of NEAR_BATCH included)
+    many = split * 700
+    assert term_closeness(many, _NEAR_CONFIG).tobytes() == np.tile(near, (700, 1)).tobytes()
 
 
 def _papers_of(dump) -> list[Paper]:
