@@ -1,7 +1,7 @@
-"""Search: one Pagefind record per paper, in bundles of a year (or part of one), cached by content.
+"""Search: one Pagefind record per paper, in bundles of a month or a half-year, cached by content.
 
-What a reader gets: every paper is its own result (title, day, themes, upvotes where known and a
-snippet of its abstract), filterable by theme and year and listed by relevance or newest first.
+What a reader gets: every paper is its own result (title, day, themes and a snippet of its
+abstract), filterable by theme and year and listed by relevance or newest first.
 The search script (docs/javascripts/search.js) loads `pagefind/bundles.json`, opens the first
 bundle and merges the others into it (one pagefind.js and one WebAssembly for all), and asks
 one bundle at a time through the filter "part" each bundle's records get. Pagefind's index is
@@ -16,10 +16,12 @@ protocol: base64 JSON messages ending in a comma. The `pagefind` package speaks 
 protocol but polls for each answer every 0.1 s, which would take hours for 100,000 papers;
 here the records stream in while a second thread reads the answers.
 
-Why bundles of at most PART_SIZE papers from one year: Pagefind holds about 90 KB per paper
-while it indexes, so a bundle's size bounds the build's memory; a new day re-indexes only the
-bundles of its year; and every bundle adds its own index chunk to a query's download, so
-bundles stay as large as memory allows.
+Why these bundles (bundle_lines): indexing costs about 1.5 ms of CPU a paper, so a new day must
+index few papers again: its month's (the months of the current half-year are bundles of their
+own) and those of a bundle whose records changed (a revised title or abstract; a record holds
+nothing a mere re-sighting changes). Every bundle adds its own index chunk, some 20 KB, to each
+query's download, so the half-years before are one bundle each (about 11,000 papers at 60 a
+day), at most PART_SIZE papers: Pagefind holds about 90 KB per paper while it indexes.
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ BUNDLES_FILE = "bundles.json"
 # bundle adds its own index chunk to each query's download.
 PART_SIZE = 12_000
 # Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
-RECORD_FORMAT = "paper-record-3"
-_DAY_PAGE = re.compile(r"^days/(\d{4})-\d{2}-\d{2}")
+RECORD_FORMAT = "paper-record-4"
+_DAY_PAGE = re.compile(r"^days/(\d{4}-\d{2})-\d{2}")
 _ANCHOR_ID = re.compile(rb'\sid="([^"]+)"')
-_FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4})')
+_FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4})-(\d{2})')
 
 
 def _pagefind_version() -> str:
@@ -67,7 +69,7 @@ class PaperRecord:
     url: str  # relative to the site root: days/2026-11-19/#paper-id
     content: str  # title, then the abstract: the words a query is matched against
     meta: dict[str, str]  # title
-    filters: dict[str, list[str]]  # theme (every theme of the paper), date, upvotes (if known)
+    filters: dict[str, list[str]]  # theme (every theme of the paper), date
     sort: dict[str, str]  # date
 
     def payload(self, index_id: int, language: str) -> dict[str, Any]:
@@ -88,12 +90,13 @@ def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, s
 
     Pagefind matches a query against the content and every meta field, so the meta holds the
     title alone (a theme's name or a date there would make a paper match words it does not
-    hold). What a result shows besides travels as filters, which are returned, not searched."""
+    hold). What a result shows besides travels as filters, which are returned, not searched.
+
+    No upvotes: they change with every sighting, and a record that changed would index its
+    whole bundle again (see record_material); the day page a result links to shows them."""
     themes = [theme_names.get(t, t) for t in paper["themes"]]
     date = str(paper["first_seen"])
     filters = {"theme": themes, "date": [date]}
-    if paper.get("upvotes") is not None:
-        filters["upvotes"] = [str(paper["upvotes"])]
     return PaperRecord(
         url=url,
         # The title's own line, so a result can show the abstract alone (search.js drops it).
@@ -105,49 +108,68 @@ def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, s
     )
 
 
-def archive_year_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[bytes]]]:
-    """(year, paper lines) from the lines of data/papers.json (one paper a line, newest
-    first_seen first), a year at a time, so no more than one year is in memory. Nothing is
-    parsed: the year is read from the line's "first_seen" key (inside a JSON string every
-    quote is escaped, so that text can only be the key itself)."""
-    year = b""
+def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[bytes]]]:
+    """(bundle name, its months, its paper lines) from the lines of data/papers.json (one paper
+    a line, newest first_seen first), a bundle at a time, so no more than one bundle's lines are
+    in memory. Nothing is parsed: the month is read from the line's "first_seen" key (inside a
+    JSON string every quote is escaped, so that text can only be the key itself).
+
+    The bundles have boundaries that do not move as days are added: a month each ("2026-06")
+    in the half-year of the newest paper, a half-year each ("2025-h2") before it. A new day
+    then indexes its month again, not its year; a half-year's months become one bundle once the
+    next half-year begins (the one day in six months that indexes half a year)."""
+    current = ""
+    group = ""
+    months: list[str] = []
     found: list[bytes] = []
     for line in lines:
         line = line.strip().rstrip(b",")
         if not line.startswith(b"{") or line.startswith(b'{"papers"'):
             continue
         match = _FIRST_SEEN.search(line)
-        paper_year = match.group(1) if match else str(json.loads(line)["first_seen"])[:4].encode()
-        if paper_year != year and found:
-            yield year.decode(), found
-            found = []
-        year = paper_year
+        month = (match.group(1) + b"-" + match.group(2)).decode() if match else str(json.loads(line)["first_seen"])[:7]
+        current = current or _half(month)
+        name = month if _half(month) == current else _half(month)
+        if name != group and found:
+            yield group, months, found
+            months, found = [], []
+        group = name
+        if not months or months[-1] != month:
+            months.append(month)
         found.append(line)
     if found:
-        yield year.decode(), found
+        yield group, months, found
+
+
+def _half(month: str) -> str:
+    """ "2026-06" -> "2026-h1", "2026-07" -> "2026-h2"."""
+    return f"{month[:4]}-h{1 if month[5:7] <= '06' else 2}"
 
 
 def record_material(line: bytes) -> bytes:
-    """The part of an archive line (archive._archive_row) that a search record is made of: the
-    line without the fields between last_seen and upvotes and without the sightings, which a
-    later sighting changes while the record stays as it was. The whole line when its fields are
-    not found in that order (a superset: a bundle indexed again, never a stale one). Inside a
-    JSON string every quote is escaped, so `,"name":` can only be the field itself."""
-    cut = line.find(b',"last_seen":')
-    resume = line.find(b',"upvotes":', cut)
-    end = line.find(b',"sightings":', resume)
-    if cut < 0 or resume < 0 or end < 0:
+    """The part of an archive line (archive._archive_row) that a search record is made of: its
+    id, title, abstract, first_seen and themes, without the fields that a later sighting
+    changes while the record stays as it was (the titles seen, last_seen, published, authors,
+    organisation, upvotes, sightings). The whole line when its fields are not found in that
+    order (a superset: a bundle indexed again, never a stale one). Inside a JSON string every
+    quote is escaped, so `,"name":` can only be the field itself."""
+    titles = line.find(b',"titles":')
+    abstract = line.find(b',"abstract":', titles)
+    cut = line.find(b',"last_seen":', abstract)
+    themes = line.find(b',"themes":', cut)
+    end = line.find(b',"sightings":', themes)
+    if min(titles, abstract, cut, themes, end) < 0:
         return line
-    return line[:cut] + line[resume:end]
+    return line[:titles] + line[abstract:cut] + line[themes:end]
 
 
-def year_key(
+def bundle_key(
     lines: Sequence[bytes], anchors: Mapping[str, list[str]], theme_names: Mapping[str, str], language: str
 ) -> str:
-    """What a year's bundles are cached under: everything its records are made of (the
-    record's part of each of the year's archive lines, the anchors of its day pages, where the
-    links are read from, and the theme names), with the Pagefind version, the record format and
-    the language. Computed without parsing a line: a year in the cache costs a hash."""
+    """What a bundle is cached under: everything its records are made of (the record's part of
+    each of its archive lines, the anchors of its day pages, where the links are read from, and
+    the theme names), with the Pagefind version, the record format and the language. Computed
+    without parsing a line: a bundle in the cache costs a hash."""
     key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{language}\0".encode())
     key.update(json.dumps(dict(theme_names), sort_keys=True).encode("utf-8"))
     for line in lines:
@@ -275,8 +297,8 @@ class SearchIndex:
     """Builds the bundles in background threads; `finish` puts them into a site.
 
     `start` is given the archive (data/papers.json), the day pages as (source path below docs,
-    URL, source file), and the theme names by id. A year's papers are one bundle, or several
-    of at most PART_SIZE papers (Pagefind holds about 90 KB per paper while it indexes). While
+    URL, source file), and the theme names by id. The bundles are those of bundle_lines, each
+    split into parts of at most PART_SIZE papers when it has more. While
     MkDocs builds, one Pagefind runs at a time beside it; once MkDocs is done (`finish`), a
     second one takes the bundles not started yet."""
 
@@ -294,28 +316,28 @@ class SearchIndex:
         self._processes: set[subprocess.Popen[bytes]] = set()
 
     def start(self, archive: Path, pages: Sequence[tuple[str, str, Path]], theme_names: Mapping[str, str]) -> None:
-        by_year: dict[str, list[tuple[str, Path]]] = {}
+        by_month: dict[str, list[tuple[str, Path]]] = {}
         for src_uri, url, path in pages:
             match = _DAY_PAGE.match(src_uri)
             if match:
-                by_year.setdefault(match.group(1), []).append((url, path))
+                by_month.setdefault(match.group(1), []).append((url, path))
         self._themes = list(theme_names.values())
-        self._parts = self._read(archive, by_year, dict(theme_names))
+        self._parts = self._read(archive, by_month, dict(theme_names))
         self._worker()
 
     def _read(
         self, archive: Path, pages: dict[str, list[tuple[str, Path]]], theme_names: dict[str, str]
     ) -> Iterator[tuple[str, Path, list[PaperRecord] | None]]:
-        """(bundle name, its cache folder, records) a bundle at a time, newest first: a year's
-        papers, split into equal parts of at most PART_SIZE ("2026-1" the newest) when there
-        are more. A year whose bundles are all in the cache (see year_key) comes without
-        records: none of its lines is parsed."""
+        """(bundle name, its cache folder, records) a bundle at a time, newest first (see
+        bundle_lines), one split into equal parts of at most PART_SIZE ("2025-h2-1" the newest)
+        when it has more. A bundle in the cache (see bundle_key) comes without records: none of
+        its lines is parsed."""
         with open(archive, "rb") as stream:
-            for year, lines in archive_year_lines(stream):
-                anchors = anchors_by_page(sorted(pages.get(year, [])))
-                key = year_key(lines, anchors, theme_names, self.language)
+            for group, months, lines in bundle_lines(stream):
+                anchors = anchors_by_page(sorted(page for month in months for page in pages.get(month, [])))
+                key = bundle_key(lines, anchors, theme_names, self.language)
                 count = -(-len(lines) // PART_SIZE)
-                names = [year if count == 1 else f"{year}-{n + 1}" for n in range(count)]
+                names = [group if count == 1 else f"{group}-{n + 1}" for n in range(count)]
                 self._order.extend(names)
                 bundles = [self.cache_dir / f"{name}-{key}" for name in names]
                 if all((bundle / "pagefind-entry.json").is_file() for bundle in bundles):

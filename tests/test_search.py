@@ -32,31 +32,47 @@ def test_a_record_holds_the_title_alone_as_meta_and_shows_the_rest_through_filte
     )
     assert record.content == "Paper 1 on <b>creative</b> things\nAbstract 1: creativity measured 1 ways."
     assert record.meta == {"title": "Paper 1 on <b>creative</b> things"}  # meta fields are searched
-    assert record.filters == {
-        "theme": ["Creativity & Scientific Discovery", "Other"],
-        "date": ["2026-11-19"],
-        "upvotes": ["7"],
-    }
+    # no upvotes: a re-sighting changes them, and the day page shows the newest
+    assert record.filters == {"theme": ["Creativity & Scientific Discovery", "Other"], "date": ["2026-11-19"]}
     assert record.sort == {"date": "2026-11-19"}
-    assert "upvotes" not in search.paper_record(paper(2), "u", THEMES).filters
 
 
-def test_the_archive_is_read_a_year_at_a_time() -> None:
-    rows = [paper(1, "2026-01-02"), paper(2, "2026-01-01"), paper(3, "2025-12-31")]
-    lines = [
+def _lines(days: list[str]) -> list[bytes]:
+    rows = [paper(n, day) for n, day in enumerate(days)]
+    return [
         b'{"papers":[\n',
         *(json.dumps(r).encode() + b",\n" for r in rows[:-1]),
         json.dumps(rows[-1]).encode(),
         b"\n]}\n",
     ]
-    years = [(year, [json.loads(line)["id"] for line in found]) for year, found in search.archive_year_lines(lines)]
-    assert years == [("2026", ["paper-1", "paper-2"]), ("2025", ["paper-3"])]
 
 
-def test_a_title_that_quotes_the_date_key_does_not_move_its_paper_to_another_year() -> None:
-    row = dict(paper(1, "2026-01-02"), title='On "first_seen": "1999" and other keys')
+def _bundles(days: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    found = search.bundle_lines(_lines(days))
+    return [(name, months, [json.loads(line)["first_seen"] for line in lines]) for name, months, lines in found]
+
+
+def test_the_archive_is_read_a_bundle_at_a_time_a_month_of_the_newest_half_year_or_a_half_year() -> None:
+    days = ["2026-08-03", "2026-07-30", "2026-07-01", "2026-06-30", "2026-01-05", "2025-12-31", "2025-01-02"]
+    assert _bundles(days) == [
+        ("2026-08", ["2026-08"], ["2026-08-03"]),
+        ("2026-07", ["2026-07"], ["2026-07-30", "2026-07-01"]),
+        ("2026-h1", ["2026-06", "2026-01"], ["2026-06-30", "2026-01-05"]),
+        ("2025-h2", ["2025-12"], ["2025-12-31"]),
+        ("2025-h1", ["2025-01"], ["2025-01-02"]),
+    ]
+    # A new day leaves every other bundle's papers where they were (their bundles stay cached) ...
+    later = _bundles(["2026-08-04", *days])
+    assert later[0] == ("2026-08", ["2026-08"], ["2026-08-04", "2026-08-03"]) and later[1:] == _bundles(days)[1:]
+    # ... until the next half-year begins: then the months of the last one become one bundle.
+    names = [name for name, _, _ in _bundles(["2027-01-01", *days])]
+    assert names == ["2027-01", "2026-h2", "2026-h1", "2025-h2", "2025-h1"]
+
+
+def test_a_title_that_quotes_the_date_key_does_not_move_its_paper_to_another_bundle() -> None:
+    row = dict(paper(1, "2026-01-02"), title='On "first_seen": "1999-12" and other keys')
     line = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
-    assert [year for year, _ in search.archive_year_lines([line])] == ["2026"]
+    assert [name for name, _, _ in search.bundle_lines([line])] == ["2026-01"]
 
 
 def test_a_record_links_to_the_day_page_that_holds_the_paper(tmp_path: Path) -> None:
@@ -122,8 +138,11 @@ def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes
         trees.append(_tree(site / "pagefind"))
     assert trees[0] == trees[1]
     listing = json.loads((site / "pagefind" / "bundles.json").read_text())
-    # 5 papers of 2026 in parts of at most 2, newest first, then 2025's one.
-    assert listing == {"bundles": ["2026-1/", "2026-2/", "2026-3/", "2025/"], "themes": list(THEMES.values())}
+    # 5 papers of November 2026 in parts of at most 2, newest first, then 2025's first half.
+    assert listing == {
+        "bundles": ["2026-11-1/", "2026-11-2/", "2026-11-3/", "2025-h1/"],
+        "themes": list(THEMES.values()),
+    }
     counts = [
         json.loads((site / "pagefind" / b / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
         for b in listing["bundles"]
@@ -170,8 +189,9 @@ def test_a_year_whose_bundles_are_cached_is_not_read_again_and_a_changed_page_in
     pages[pages.index((src, _url, page))] = (src, "days/2025-01-01/part-2/", page)
     third = build(tmp_path / "site3")
     assert made == ["paper-9"]
-    assert {k for k in first if first[k] != third.get(k)} <= {k for k in first if k.startswith(("2025/", "bundles"))}
-    assert any(first[k] != third.get(k) for k in first if k.startswith("2025/"))
+    changed = {k for k in first if first[k] != third.get(k)}
+    assert changed <= {k for k in first if k.startswith(("2025-h1/", "bundles"))}
+    assert any(k.startswith("2025-h1/") for k in changed)
 
 
 def test_a_bundle_already_in_the_site_stays_and_a_damaged_or_stale_one_is_replaced(tmp_path: Path) -> None:
@@ -188,18 +208,18 @@ def test_a_bundle_already_in_the_site_stays_and_a_damaged_or_stale_one_is_replac
         return _tree(site / "pagefind")
 
     first = build()
-    entry = site / "pagefind" / "2025" / "pagefind-entry.json"
+    entry = site / "pagefind" / "2025-h1" / "pagefind-entry.json"
     before = entry.stat().st_ino
     assert build() == first and entry.stat().st_ino == before  # kept, not linked again
 
-    fragment = next((site / "pagefind" / "2026" / "fragment").iterdir())
+    fragment = next((site / "pagefind" / "2026-11" / "fragment").iterdir())
     fragment.unlink()
     entry.unlink()
     entry.write_text("{}")  # a file of its own in place of the cached one
     (site / "pagefind" / "1999").mkdir()
     assert build() == first
     assert not (site / "pagefind" / "1999").exists()
-    assert entry.stat().st_ino == next(cache.glob("2025-*")).joinpath("pagefind-entry.json").stat().st_ino
+    assert entry.stat().st_ino == next(cache.glob("2025-h1-*")).joinpath("pagefind-entry.json").stat().st_ino
 
 
 def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_record_shows_does_not() -> None:
@@ -216,15 +236,16 @@ def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_rec
     base = Paper("p-1", 'A "quoted" title', "An abstract.", day, day, None, 3, "Org", 12, (first,), ("cognition",))
     key = search.record_material(_archive_row(base))
     later = Sighting("2026-11-25.txt", dt.date(2026, 11, 25), 4, 9)
-    again = dataclasses.replace(base, last_seen=later.date, sightings=(first, later), authors_count=4)
+    again = dataclasses.replace(
+        base, last_seen=later.date, sightings=(first, later), authors_count=4, upvotes=40, titles=("A", "B")
+    )
     assert search.record_material(_archive_row(again)) == key
+    assert search.record_material(_archive_row(dataclasses.replace(base, upvotes=None))) == key
     for change in (
         {"id": "p-2"},
         {"title": "Another title"},
         {"abstract": "A revised abstract."},
         {"first_seen": dt.date(2026, 11, 18)},
-        {"upvotes": 13},
-        {"upvotes": None},
         {"themes": ("cognition", "multimodal")},
     ):
         assert search.record_material(_archive_row(dataclasses.replace(base, **change))) != key, change

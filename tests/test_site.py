@@ -170,9 +170,10 @@ def test_light_dark_toggle_instant_navigation_and_search_index(site):
     page = (site / "site/index.html").read_text()
     assert 'data-md-color-scheme="slate"' in page and 'data-md-color-scheme="default"' in page
     assert '"navigation.instant"' in page
-    # One Pagefind bundle per year of dumps, newest first, each a whole index.
+    # One Pagefind bundle per month of the newest half-year, then per half-year, newest
+    # first, each a whole index (the seed days: Nov, Jun and May 2026, Dec 2025).
     bundles = json.loads((site / "site/pagefind/bundles.json").read_text())["bundles"]
-    assert bundles == ["2026/", "2025/"]
+    assert bundles == ["2026-11/", "2026-h1/", "2025-h2/"]
     for bundle in bundles:
         assert (site / "site/pagefind" / bundle / "pagefind-entry.json").is_file()
     assert (site / "site/search/index.html").is_file()

@@ -1,4 +1,4 @@
-// Paper search (Pagefind, one record per paper, bundles of a year or part of one; see
+// Paper search (Pagefind, one record per paper, bundles of a month or a half-year; see
 // generator/search.py). The header's box (partials/search.html) on every page: "/" focuses it,
 // Enter opens the search page with ?q=. The search page (#digest-search) gets a form with a
 // theme filter, a year filter and an order; every matching paper is its own result. The form's state lives in the address
@@ -36,8 +36,9 @@
         return response.json();
       })
       .then(function (listing) {
-        // One bundle per year, or per part of a busy year ("2026-1" the newest); each one's
-        // records carry its name as the filter "part", so a search can ask one bundle at a time.
+        // One bundle per month of the newest half-year, then one per half-year ("2026-06",
+        // "2026-h1", "2025-h2"; see generator/search.py); each one's records carry its name as
+        // the filter "part", so a search can ask one bundle at a time.
         var parts = listing.bundles.map(function (path) {
           var name = path.replace(/\/$/, "");
           return { name: name, year: name.slice(0, 4), url: new URL(path, base).href };
@@ -178,7 +179,7 @@
     });
   }
 
-  // --- one result: title, date, themes, upvotes and a snippet of the abstract alone -------------
+  // --- one result: title, date, themes and a snippet of the abstract alone -------------
 
   function words(text) {
     return text.split(/[\r\n\s]+/g);
@@ -223,8 +224,6 @@
     date.dateTime = day;
     meta.appendChild(date);
     meta.appendChild(document.createTextNode(" · " + shown(record, "theme").join(", ")));
-    var votes = parseInt(shown(record, "upvotes")[0], 10);
-    if (votes >= 0) meta.appendChild(document.createTextNode(" · " + votes + (votes === 1 ? " upvote" : " upvotes")));
     item.appendChild(meta);
     item.appendChild(snippet(record));
     return item;
