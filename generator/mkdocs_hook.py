@@ -17,6 +17,8 @@ import posixpath
 import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,7 @@ def on_pre_build(config: Any) -> None:
     dump and config warnings are logged at INFO, which MkDocs' --strict does not count, and
     are fatal only with DIGEST_STRICT=1 (`digest site --strict`). An error stops `mkdocs build`;
     under `mkdocs serve` the preview keeps the last good pages and shows the error on each."""
+    _settle_search()
     package_root = Path(generator.__file__).resolve().parent.parent
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")])))
     command = [sys.executable, "-m", "generator", "build", "--dumps", str(_dumps_dir(config))]
@@ -340,16 +343,47 @@ def _stop_search_index() -> None:
     index = _search.pop("index", None)
     if index is not None:
         index.cancel()
+    _settle_search()
 
 
 def on_post_build(config: Any) -> None:
+    """The search bundles go into the site. `mkdocs build` (and `digest site`) waits for them:
+    what it publishes is whole. Under `mkdocs serve` the pages are served at once and search
+    follows when its bundles are ready ("digest: search updated"), the last ones serving until
+    then: a new day re-indexes its month, and a revised paper its half-year (search.py)."""
     index = _search.pop("index", None)
-    if index is not None:
+    if index is not None and _serve.get("serving"):
+        _finish_in_background(index, Path(config.site_dir))
+    elif index is not None:
         try:
             index.finish(Path(config.site_dir))
         except RuntimeError as exc:
             raise PluginError(f"Error: search index: {exc}") from None
     _record_site(config)
+
+
+def _finish_in_background(index: SearchIndex, site_dir: Path) -> None:
+    started = time.perf_counter()
+
+    def finish() -> None:
+        try:
+            if index.finish(site_dir):
+                log.info("digest: search updated (%.1f s after the pages)", time.perf_counter() - started)
+        except RuntimeError as exc:  # no build to fail any more: said, and the last bundles stay
+            log.error("digest: search index: %s", exc)
+
+    thread = threading.Thread(target=finish, name="digest-search-finish", daemon=True)
+    _search["finishing"] = (index, thread)
+    thread.start()
+
+
+def _settle_search() -> None:
+    """Before a build under serve: the last build's search, if still indexing, is obsolete."""
+    finishing = _search.pop("finishing", None)
+    if finishing is not None:
+        index, thread = finishing
+        index.cancel()
+        thread.join()
 
 
 def _record_site(config: Any) -> None:

@@ -387,13 +387,16 @@ class SearchIndex:
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
 
-    def finish(self, site_dir: Path) -> None:
+    def finish(self, site_dir: Path) -> bool:
         """Wait for the bundles, copy them to site_dir/pagefind/<name>/ and list them (newest
-        first) with the theme names a reader can filter by, in pagefind/bundles.json."""
+        first) with the theme names a reader can filter by, in pagefind/bundles.json. False,
+        and the site untouched, when the index was cancelled."""
         if self._threads and self._threads[0].is_alive() and not self._cancelled.is_set():
             self._worker()  # MkDocs is done: its core can index too
         for thread in list(self._threads):
             thread.join()
+        if self._cancelled.is_set():
+            return False
         if self._error:
             raise RuntimeError(self._error)
         out = site_dir / "pagefind"
@@ -410,6 +413,7 @@ class SearchIndex:
         for old in self.cache_dir.iterdir() if self.cache_dir.is_dir() else ():
             if old.name not in keep and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
+        return True
 
     def _started(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:

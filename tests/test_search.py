@@ -249,3 +249,14 @@ def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_rec
         {"themes": ("cognition", "multimodal")},
     ):
         assert search.record_material(_archive_row(dataclasses.replace(base, **change))) != key, change
+
+
+def test_a_cancelled_index_leaves_the_site_as_it_was(tmp_path: Path) -> None:
+    """Under `mkdocs serve` a new build cancels the last one's search if it is still indexing:
+    its finish then writes nothing (the bundles in the site serve until the new ones are in)."""
+    archive, pages = _archive(tmp_path / "docs")
+    index = search.SearchIndex(tmp_path / "cache", "en")
+    index.start(archive, pages, THEMES)
+    index.cancel()
+    assert index.finish(tmp_path / "site") is False
+    assert not (tmp_path / "site").exists()

@@ -4,6 +4,7 @@ recovers by itself once the dump is fixed."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -188,3 +189,7 @@ def test_a_saved_dump_sets_off_exactly_one_build_and_the_new_day_is_served(count
     assert server.count("building again only the pages whose Markdown changed") == 1  # --dirty, trusted
     day = second.stem
     assert day in server.get(f"days/{day}/")
+    # Search follows the pages: the new day's month is listed once its bundle is in place.
+    server.wait_for("digest: search updated", 2)
+    bundles = json.loads(server.get("pagefind/bundles.json"))["bundles"]
+    assert bundles[0] == f"{day[:7]}/", bundles  # the newest paper's month, first
