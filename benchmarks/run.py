@@ -18,7 +18,8 @@ subprocess so that peak RSS is that process's own (os.wait4 rusage):
 * the next day's publish: `digest site` with the last site/ and caches in place (MkDocs --dirty
   over a copy of site/: only the pages that changed are built);
 * the preview: `mkdocs serve --dirty` (as `make serve`), seconds from saving a new dump to its
-  day page being served, and how many builds the save set off.
+  day page being served, and to its search being updated (it follows the pages), and how many
+  builds the save set off.
 
 It prints PASS/FAIL per target and ends with one JSON line (the last size's figures).
 """
@@ -645,7 +646,8 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
     preview = preview_latency(work, extras[2])
     log(
         f"preview (mkdocs serve --dirty, +{extras[2].name}): first build {preview['first_s']:.1f}s; "
-        f"the new day served {preview['latency_s']:.1f}s after its dump was saved; "
+        f"the new day served {preview['latency_s']:.1f}s after its dump was saved, its search "
+        f"{preview['search_s']:.1f}s after; "
         f"builds after the save: {preview['builds_after']}"
     )
 
@@ -671,6 +673,7 @@ def bench(years: float, args: argparse.Namespace) -> dict[str, Any]:
         "publish_s": round(publish["seconds"], 1),
         "publish_path": publish["path"],
         "preview_s": round(preview["latency_s"], 1),
+        "preview_search_s": round(preview["search_s"], 1),
         "preview_builds": preview["builds_after"],
         "plain_mkdocs_s": round(plain_s, 1) if plain_s else None,
         "plain_capped": plain_capped,
@@ -740,14 +743,22 @@ def preview_latency(work: Path, day: Path, timeout_s: float = 900.0) -> dict[str
             except OSError:
                 return False
 
+        def searched() -> int:
+            return sum("digest: search updated" in line for line in lines)
+
+        wait(lambda: searched() >= 1)  # the first build's search, so that the save does not cancel it
+        searches = searched()
         shutil.copy(day, work / "dumps" / day.name)
+        saved = time.perf_counter()
         latency = wait(served)
+        wait(lambda: searched() > searches)  # search follows the pages under serve
+        search_s = time.perf_counter() - saved
         time.sleep(8)  # long enough for a second build to start, if the save set one off
         builds_after = sum("Building documentation" in line for line in lines) - builds
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    return {"first_s": first, "latency_s": latency, "builds_after": builds_after}
+    return {"first_s": first, "latency_s": latency, "search_s": search_s, "builds_after": builds_after}
 
 
 def print_report(f: dict[str, Any]) -> None:
@@ -778,7 +789,10 @@ def print_report(f: dict[str, Any]) -> None:
             f"{f['incremental_mkdocs_s']} s, peak RSS {f['incremental_mkdocs_rss_mb']} MB",
         ),
         ("next-day publish (digest site)", f"{f['publish_s']} s, {f['publish_path']}"),
-        ("preview: dump saved -> day served", f"{f['preview_s']} s, {f['preview_builds']} build(s) set off"),
+        (
+            "preview: dump saved -> day served (its search)",
+            f"{f['preview_s']} s ({f['preview_search_s']} s), {f['preview_builds']} build(s) set off",
+        ),
         ("plain Material build", plain_text),
         ("ours / plain", ratio_text),
         ("pages / site size", f"{f['pages']} HTML pages, {f['site_mb']} MB"),
