@@ -89,12 +89,19 @@ def figures(examples: list[Example], predicted: list[str]) -> dict:
 
 
 def cross_validate(
-    examples: list[Example], scored: Scored, config: ThemeConfig, k: int, fraction: float = 1.0
+    examples: list[Example],
+    scored: Scored,
+    config: ThemeConfig,
+    k: int,
+    fraction: float = 1.0,
+    themes_out: list[tuple[str, ...]] | None = None,
 ) -> list[str]:
     """Each example's predicted primary from a model fitted without its fold. With fraction < 1
-    only the first share of each training fold's papers per theme is used (deterministic)."""
+    only the first share of each training fold's papers per theme is used (deterministic).
+    `themes_out`, when given, receives each example's predicted themes (primary first)."""
     folds = folds_of([ex.primary for ex in examples], k)
     predicted = [""] * len(examples)
+    every: list[tuple[str, ...]] = [()] * len(examples)
     for fold in range(k):
         test = [i for i, f in enumerate(folds) if f == fold]
         train = [i for i, f in enumerate(folds) if f != fold]
@@ -106,8 +113,24 @@ def cross_validate(
         model = fit(config, [examples[i] for i in train], _take(scored, train))
         assert model is not None
         for i, themes in zip(test, predict(model, _take(scored, test), config), strict=True):
-            predicted[i] = themes[0]
+            predicted[i], every[i] = themes[0], themes
+    if themes_out is not None:
+        themes_out[:] = every
     return predicted
+
+
+def secondary_figures(examples: list[Example], predicted: list[tuple[str, ...]], ratio: float) -> str:
+    """How the predicted secondary themes compare with the labelled ones."""
+    hits = sum(len(set(ex.themes[1:]) & set(got[1:])) for ex, got in zip(examples, predicted, strict=True))
+    shown = sum(len(got[1:]) for got in predicted)
+    labelled = sum(len(ex.themes[1:]) for ex in examples)
+    precision, recall = hits / (shown or 1), hits / (labelled or 1)
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return (
+        f"secondary themes (secondary_ratio {ratio:g}): precision {precision:.2f}  recall {recall:.2f}  "
+        f"F1 {f1:.2f}; papers with one: {sum(bool(g[1:]) for g in predicted)} predicted, "
+        f"{sum(bool(ex.themes[1:]) for ex in examples)} labelled"
+    )
 
 
 def _take(scored: Scored, rows: list[int]) -> Scored:
@@ -156,8 +179,10 @@ def main(argv: list[str]) -> int:
         rules = [choose(list(row), config)[0] for row in scored.rules]
         print(line("rules of themes.yml alone*", figures(examples, rules)))
         print("  * not cross-validated: the themes.yml terms were written looking at these papers")
-    cv = figures(examples, cross_validate(examples, scored, config, k))
+    full: list[tuple[str, ...]] = []
+    cv = figures(examples, cross_validate(examples, scored, config, k, themes_out=full))
     print(line("learned model, cross-validated", cv))
+    print("  " + secondary_figures(examples, full, config.secondary_ratio))
     print("learning curve (share of each training fold used):")
     for fraction in (0.25, 0.5, 0.75):
         print(
