@@ -343,7 +343,6 @@ def _stop_search_index() -> None:
     index = _search.pop("index", None)
     if index is not None:
         index.cancel()
-    _settle_search()
 
 
 def on_post_build(config: Any) -> None:
@@ -378,7 +377,8 @@ def _finish_in_background(index: SearchIndex, site_dir: Path) -> None:
 
 
 def _settle_search() -> None:
-    """Before a build under serve: the last build's search, if still indexing, is obsolete."""
+    """Before a build under serve (on_pre_build, before the site folder may be emptied): the
+    last build's search, if still indexing, is obsolete."""
     finishing = _search.pop("finishing", None)
     if finishing is not None:
         index, thread = finishing

@@ -52,7 +52,7 @@ PART_SIZE = 12_000
 RECORD_FORMAT = "paper-record-4"
 _DAY_PAGE = re.compile(r"^days/(\d{4}-\d{2})-\d{2}")
 _ANCHOR_ID = re.compile(rb'\sid="([^"]+)"')
-_FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4})-(\d{2})')
+_FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4}-\d{2})')
 
 
 def _pagefind_version() -> str:
@@ -127,7 +127,7 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
         if not line.startswith(b"{") or line.startswith(b'{"papers"'):
             continue
         match = _FIRST_SEEN.search(line)
-        month = (match.group(1) + b"-" + match.group(2)).decode() if match else str(json.loads(line)["first_seen"])[:7]
+        month = match.group(1).decode() if match else str(json.loads(line)["first_seen"])[:7]
         current = current or _half(month)
         name = month if _half(month) == current else _half(month)
         if name != group and found:

@@ -155,8 +155,13 @@ def learned_only(config: ThemeConfig) -> tuple[Example, ...]:
 
 
 def _description_text(theme) -> str:
-    terms = " ".join(term.text.replace("*", "") for term in theme.terms if term.regex is None)
+    terms = " ".join(text for text, _ in _literal_terms(theme))
     return f"{theme.description} {terms}".strip()
+
+
+def _literal_terms(theme) -> list[tuple[str, float]]:
+    """A theme's keywords and phrases (not its regexes) as plain text, "*" dropped, with weights."""
+    return [(term.text.replace("*", ""), term.weight) for term in theme.terms if term.regex is None]
 
 
 # ---------------------------------------------------------------------------- features
@@ -168,34 +173,25 @@ NEAR_BATCH = 2_000  # texts at a time (bounds the words x term words matrix)
 
 
 @functools.lru_cache(maxsize=8)
-def _term_words(config: ThemeConfig) -> tuple[list[str], list[Any], list[np.ndarray]]:
-    """The words of the themes' terms (sorted), and per theme: a (terms x words) matrix whose
-    row averages a term's words, and its terms' weights."""
+def _term_words(config: ThemeConfig) -> tuple[list[str], Any, list[np.ndarray]]:
+    """The words of the themes' terms (sorted); a (terms x words) matrix whose row averages a
+    term's words, the themes' terms one after the other (taxonomy order, `other` aside); and
+    per theme, its terms' weights."""
     from scipy.sparse import csr_matrix
 
     per_theme = []
     for theme in config.themes:
-        if theme.id == OTHER:
-            continue
-        terms = [(words(term.text.replace("*", "")), term.weight) for term in theme.terms if term.regex is None]
-        per_theme.append([(ws, weight) for ws, weight in terms if ws])
-    vocab = sorted({w for terms in per_theme for ws, _ in terms for w in ws})
+        if theme.id != OTHER:
+            terms = [(words(text), weight) for text, weight in _literal_terms(theme)]
+            per_theme.append([(ws, weight) for ws, weight in terms if ws])
+    every = [ws for terms in per_theme for ws, _ in terms]
+    vocab = sorted({w for ws in every for w in ws})
     at = {w: i for i, w in enumerate(vocab)}
-    matrices, weights = [], []
-    for terms in per_theme:
-        rows = np.repeat(np.arange(len(terms)), [len(ws) for ws, _ in terms])
-        cols = np.array([at[w] for ws, _ in terms for w in ws], dtype=np.int64)
-        vals = np.concatenate([np.full(len(ws), 1.0 / len(ws)) for ws, _ in terms]) if terms else np.zeros(0)
-        matrices.append(csr_matrix((vals, (rows, cols)), shape=(len(terms), len(vocab))))
-        weights.append(np.array([weight for _, weight in terms], dtype=np.float64))
-    return vocab, matrices, weights
-
-
-@functools.lru_cache(maxsize=8)
-def _stacked(config: ThemeConfig) -> Any:
-    from scipy.sparse import vstack
-
-    return vstack(_term_words(config)[1], format="csr")
+    rows = np.repeat(np.arange(len(every)), [len(ws) for ws in every])
+    cols = np.array([at[w] for ws in every for w in ws], dtype=np.int64)
+    vals = np.array([1.0 / len(ws) for ws in every for _ in ws])
+    matrix = csr_matrix((vals, (rows, cols)), shape=(len(every), len(vocab)))
+    return vocab, matrix, [np.array([weight for _, weight in terms], dtype=np.float64) for terms in per_theme]
 
 
 def term_closeness(split: Sequence[tuple[list[str], list[str]]], config: ThemeConfig) -> np.ndarray:
@@ -212,13 +208,12 @@ def term_closeness(split: Sequence[tuple[list[str], list[str]]], config: ThemeCo
 
     from .embedding import shared
 
-    vocab, matrices, weights = _term_words(config)
-    terms = _stacked(config)
+    vocab, terms, weights = _term_words(config)
     if len(split) > NEAR_BATCH:
         parts = [term_closeness(split[i : i + NEAR_BATCH], config) for i in range(0, len(split), NEAR_BATCH)]
         return np.vstack(parts)
     n = len(split)
-    out = np.zeros((n, len(matrices)))
+    out = np.zeros((n, len(weights)))
     if not n or not vocab:
         return out
     texts = [title + abstract for title, abstract in split]
@@ -237,9 +232,9 @@ def term_closeness(split: Sequence[tuple[list[str], list[str]]], config: ThemeCo
     best.data **= 1.0 / NEAR_POWER
     every = np.asarray((terms @ best.toarray().T).T)  # (n, every theme's terms)
     start = 0
-    for j, (matrix, weight) in enumerate(zip(matrices, weights, strict=True)):
-        scores, start = every[:, start : start + matrix.shape[0]], start + matrix.shape[0]
-        if matrix.shape[0] == 0:
+    for j, weight in enumerate(weights):
+        scores, start = every[:, start : start + len(weight)], start + len(weight)
+        if not len(weight):
             continue
         k = min(NEAR_TOP, scores.shape[1])
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
