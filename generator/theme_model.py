@@ -40,7 +40,7 @@ from .themes import OTHER, ThemeConfig, _score, assign, choose, stem, words
 
 LABELS_FILE = "themes-labels.jsonl"
 EXAMPLES_FILE = "themes-examples.jsonl"  # written examples: the labels' format, learned from only
-MODEL_VERSION = "3"  # bump when features or fitting change: cached themes then rebuild
+MODEL_VERSION = "4"  # bump when features or fitting change: cached themes then rebuild
 OVERRIDE_WEIGHT = 5.0  # an owner's correction counts this many shipped labels
 DESCRIPTION_WEIGHT = 1.0
 WRITTEN_WEIGHT = 1.0  # a written example counts as much as a labelled paper
@@ -173,11 +173,13 @@ NEAR_BATCH = 2_000  # texts at a time (bounds the words x term words matrix)
 
 
 @functools.lru_cache(maxsize=8)
-def _term_words(config: ThemeConfig) -> tuple[list[str], Any, list[np.ndarray]]:
-    """The words of the themes' terms (sorted); a (terms x words) matrix whose row averages a
-    term's words, the themes' terms one after the other (taxonomy order, `other` aside); and
-    per theme, its terms' weights."""
+def _term_words(config: ThemeConfig) -> tuple[tuple[str, ...], np.ndarray, Any, list[np.ndarray]]:
+    """The words of the themes' terms (sorted) and their unit vectors; a (terms x words) matrix
+    whose row averages a term's words, the themes' terms one after the other (taxonomy order,
+    `other` aside); and per theme, its terms' weights."""
     from scipy.sparse import csr_matrix
+
+    from .embedding import shared
 
     per_theme = []
     for theme in config.themes:
@@ -191,7 +193,33 @@ def _term_words(config: ThemeConfig) -> tuple[list[str], Any, list[np.ndarray]]:
     cols = np.array([at[w] for ws in every for w in ws], dtype=np.int64)
     vals = np.array([1.0 / len(ws) for ws in every for _ in ws])
     matrix = csr_matrix((vals, (rows, cols)), shape=(len(every), len(vocab)))
-    return vocab, matrix, [np.array([weight for _, weight in terms], dtype=np.float64) for terms in per_theme]
+    weights = [np.array([weight for _, weight in terms], dtype=np.float64) for terms in per_theme]
+    return tuple(vocab), _unit(shared().vectors_of(vocab)), matrix, weights
+
+
+# Unit vectors are rounded to multiples of 2**-14, so a cosine (a sum of 256 products, each a
+# multiple of 2**-28) is exact in float64 whatever the order of the sum: a word's closeness is
+# the same bits however many words are computed at once (one word alone takes another BLAS path).
+_COSINE_QUANTUM = 2.0**-14
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.round(vectors / np.where(norms > 0, norms, 1.0) / _COSINE_QUANTUM) * _COSINE_QUANTUM
+
+
+def _near_rows(term_vectors: np.ndarray, vectors: np.ndarray) -> Any:
+    """Per word (its vector): its closeness to each term word, where above NEAR_FLOOR, scaled
+    to (0, 1] and raised to NEAR_POWER (csr: a few in a hundred are kept)."""
+    from scipy.sparse import csr_matrix, vstack
+
+    parts = []
+    for start in range(0, len(vectors), 10_000):  # bounds the dense (words x term words) block
+        closeness = _unit(vectors[start : start + 10_000]) @ term_vectors.T
+        near_rows, near_cols = np.nonzero(closeness > NEAR_FLOOR)
+        near = np.minimum((closeness[near_rows, near_cols] - NEAR_FLOOR) / (1.0 - NEAR_FLOOR), 1.0)
+        parts.append(csr_matrix((near**NEAR_POWER, (near_rows, near_cols)), shape=closeness.shape))
+    return vstack(parts, format="csr") if parts else csr_matrix((0, len(term_vectors)))
 
 
 def term_closeness(split: Sequence[tuple[list[str], list[str]]], config: ThemeConfig) -> np.ndarray:
@@ -204,43 +232,43 @@ def term_closeness(split: Sequence[tuple[list[str], list[str]]], config: ThemeCo
     term scores the mean over its words; a theme the weighted mean of its NEAR_TOP best terms;
     and each text's row is centred (a paper full of generic words is close to every theme).
     Depends only on the text and the config."""
-    from scipy.sparse import csr_matrix
-
     from .embedding import shared
 
-    vocab, terms, weights = _term_words(config)
-    if len(split) > NEAR_BATCH:
-        parts = [term_closeness(split[i : i + NEAR_BATCH], config) for i in range(0, len(split), NEAR_BATCH)]
-        return np.vstack(parts)
-    n = len(split)
+    return _closeness(shared().counts([title + abstract for title, abstract in split]), config)
+
+
+def _closeness(counts: Any, config: ThemeConfig) -> np.ndarray:
+    """term_closeness from the texts' word counts (Embedder.counts, just made)."""
+    from .embedding import shared
+
+    vocab, term_vectors, terms, weights = _term_words(config)
+    n = counts.shape[0]
     out = np.zeros((n, len(weights)))
     if not n or not vocab:
         return out
-    texts = [title + abstract for title, abstract in split]
-    vectors, rows = shared().word_vectors([vocab, *texts])
-    term_vectors, rows = vectors[rows[: len(vocab)]], rows[len(vocab) :]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([len(ws) for ws in texts], out=indptr[1:])
-    incidence = csr_matrix((np.ones(len(rows)), rows, indptr), shape=(n, len(vectors)))
+    near = shared().derived(("near", vocab), functools.partial(_near_rows_of, term_vectors))
+    incidence = counts.copy()
     incidence.sum_duplicates()
     incidence.data[:] = 1.0  # each distinct word once
-    closeness = vectors @ term_vectors.T  # (words, term words)
-    near_rows, near_cols = np.nonzero(closeness > NEAR_FLOOR)  # a few in a hundred: kept sparse
-    near = (closeness[near_rows, near_cols] - NEAR_FLOOR) / (1.0 - NEAR_FLOOR)
-    near = csr_matrix((np.minimum(near, 1.0) ** NEAR_POWER, (near_rows, near_cols)), shape=closeness.shape)
-    best = (incidence @ near).tocsr()  # (n, term words): a smooth max over the text's words
-    best.data **= 1.0 / NEAR_POWER
-    every = np.asarray((terms @ best.toarray().T).T)  # (n, every theme's terms)
-    start = 0
-    for j, weight in enumerate(weights):
-        scores, start = every[:, start : start + len(weight)], start + len(weight)
-        if not len(weight):
-            continue
-        k = min(NEAR_TOP, scores.shape[1])
-        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        w = weight[top]
-        out[:, j] = (np.take_along_axis(scores, top, axis=1) * w).sum(axis=1) / w.sum(axis=1)
+    for first in range(0, n, NEAR_BATCH):  # bounds the dense (texts x term words) block
+        rows = slice(first, first + NEAR_BATCH)
+        best = (incidence[rows] @ near).tocsr()  # (texts, term words): a smooth max over the text's words
+        best.data **= 1.0 / NEAR_POWER
+        every = np.asarray((terms @ best.toarray().T).T)  # (texts, every theme's terms)
+        start = 0
+        for j, weight in enumerate(weights):
+            scores, start = every[:, start : start + len(weight)], start + len(weight)
+            if not len(weight):
+                continue
+            k = min(NEAR_TOP, scores.shape[1])
+            top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            w = weight[top]
+            out[rows, j] = (np.take_along_axis(scores, top, axis=1) * w).sum(axis=1) / w.sum(axis=1)
     return np.round(out - out.mean(axis=1, keepdims=True), _DECIMALS)
+
+
+def _near_rows_of(term_vectors: np.ndarray, _words: list[str], vectors: np.ndarray) -> Any:
+    return _near_rows(term_vectors, vectors)
 
 
 def rule_scores(
@@ -260,31 +288,30 @@ def embed_texts(texts: Sequence[tuple[str, str]]) -> np.ndarray:
     return shared().embed_words([words(title) + words(abstract) for title, abstract in texts])
 
 
-_BUCKETS: dict[str, int] = {}  # word -> crc32 of its stem (a pure memo)
-
-
-def _learn_buckets(tokens: Sequence[list[str]]) -> None:
-    unknown = set(chain.from_iterable(tokens)).difference(_BUCKETS)
-    if len(_BUCKETS) + len(unknown) > 500_000:
-        _BUCKETS.clear()
-        unknown = set(chain.from_iterable(tokens))
-    for word in unknown:
-        _BUCKETS[word] = zlib.crc32(stem(word).encode("utf-8", "surrogatepass")) % _HASH_SPACE
+def _buckets(new_words: list[str], _vectors: np.ndarray) -> np.ndarray:
+    """Each word's column in the word counts: the crc32 of its stem."""
+    buckets = (zlib.crc32(stem(word).encode("utf-8", "surrogatepass")) % _HASH_SPACE for word in new_words)
+    return np.fromiter(buckets, dtype=np.int64, count=len(new_words))
 
 
 def term_counts(split: Sequence[tuple[list[str], list[str]]]):
     """Each text's word counts by stem bucket (csr, n x 2**31, float64), a title word counting
     TITLE_WEIGHT. Depends only on the text."""
+    from .embedding import shared
+
+    return _bucket_counts(split, shared().counts([title + abstract for title, abstract in split]))
+
+
+def _bucket_counts(split: Sequence[tuple[list[str], list[str]]], counts: Any) -> Any:
+    """term_counts from the texts' word counts (Embedder.counts, just made)."""
     from scipy.sparse import csr_matrix
 
-    tokens = [title + abstract for title, abstract in split]
-    _learn_buckets(tokens)
-    columns = np.fromiter(map(_BUCKETS.__getitem__, chain.from_iterable(tokens)), dtype=np.int64)
+    from .embedding import shared
+
+    columns = shared().derived("stem buckets", _buckets)[counts.indices]
     lengths = np.fromiter(chain.from_iterable((len(t), len(a)) for t, a in split), dtype=np.int64)
     data = np.repeat(np.tile([TITLE_WEIGHT, 1.0], len(split)), lengths)
-    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)), out=indptr[1:])
-    out = csr_matrix((data, columns, indptr), shape=(len(tokens), _HASH_SPACE))
+    out = csr_matrix((data, columns, counts.indptr.copy()), shape=(len(split), _HASH_SPACE))
     out.sum_duplicates()  # per row: sorts its columns and adds repeats
     return out
 
@@ -308,11 +335,13 @@ class Scored:
         from .embedding import shared
 
         split = [(words(title), words(abstract)) for title, abstract in texts]
-        vectors = shared().embed_words([title + abstract for title, abstract in split])
-        terms = term_counts(split)
+        embedder = shared()
+        counts = embedder.counts([title + abstract for title, abstract in split])  # one lookup per word
+        terms = _bucket_counts(split, counts)
         if vocabulary is not None:
             terms = _restrict(terms, vocabulary)
-        return Scored(rule_scores(texts, config, split), vectors, terms, vocabulary, term_closeness(split, config))
+        near = _closeness(counts, config)
+        return Scored(rule_scores(texts, config, split), embedder.embed_counts(counts), terms, vocabulary, near)
 
     @staticmethod
     def concat(parts: Sequence[Scored], themes: int) -> Scored:

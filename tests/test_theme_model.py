@@ -156,6 +156,36 @@ def test_term_closeness_finds_a_theme_its_terms_do_not_name():
     assert term_closeness(many, _NEAR_CONFIG).tobytes() == np.tile(near, (700, 1)).tobytes()
 
 
+def test_what_is_kept_per_word_is_the_same_however_the_words_came():
+    from generator.theme_model import _near_rows, _term_words
+
+    texts = [(p.title, p.abstract) for dump in seed_dumps()[:3] for p in _papers_of(dump)]
+    split = [(words(t), words(a)) for t, a in texts]
+    fresh = embedding.Embedder()
+    fresh.counts([t + a for t, a in split])  # every word learned at once
+    _, term_vectors, _, _ = _term_words(CONFIG)
+    at_once = _near_rows(term_vectors, fresh._words)
+    # a word alone (numpy takes another BLAS path for one row) has the same bits as among others
+    for i in range(0, len(fresh._words), 41):
+        alone = _near_rows(term_vectors, fresh._words[i : i + 1])
+        assert (alone != at_once[i]).nnz == 0, fresh._word_list[i]
+    # word by word, a text at a time: the kept rows grow with the words and equal one pass
+    stepwise = embedding.Embedder()
+    for t, a in split[:40]:
+        counts = stepwise.counts([t + a])
+        stepwise.derived("near", lambda _words, vectors: _near_rows(term_vectors, vectors))
+    kept = stepwise.derived("near", lambda _words, vectors: _near_rows(term_vectors, vectors))
+    assert kept.shape[0] == len(stepwise._word_list) == counts.shape[1]
+    rows = [fresh._word_ids[w] for w in stepwise._word_list]
+    assert (kept != at_once[rows]).nnz == 0
+    # and so a paper's closeness is its own whatever the embedder learned before it
+    embedding._SHARED = embedding.Embedder()
+    alone = term_closeness(split[:1], CONFIG)
+    embedding._SHARED = embedding.Embedder()
+    among = term_closeness(split[::-1], CONFIG)[-1:]
+    assert alone.tobytes() == among.tobytes()
+
+
 def _papers_of(dump) -> list[Paper]:
     from generator.dedupe import dedupe
     from generator.parse import parse_dump
