@@ -272,13 +272,141 @@ def _near_rows_of(term_vectors: np.ndarray, _words: list[str], vectors: np.ndarr
 
 
 def rule_scores(
-    texts: Sequence[tuple[str, str]], config: ThemeConfig, split: Sequence[tuple[list[str], list[str]]] | None = None
+    texts: Sequence[tuple[str, str]],
+    config: ThemeConfig,
+    split: Sequence[tuple[list[str], list[str]]] | None = None,
+    counts: Any = None,
 ) -> np.ndarray:
     """Each text's rule score per theme (columns in config order), float64. `split` holds the
-    texts' title and abstract words when the caller has them already."""
+    texts' title and abstract words when the caller has them already, and `counts` their word
+    counts (Embedder.counts, just made): the batch is then scored at once, to the same bits."""
+    if split is not None and counts is not None:
+        return _batch_rule_scores(texts, config, split, counts)
     pairs = split if split is not None else [(words(title), words(abstract)) for title, abstract in texts]
     rows = [_score(t, a, config, ws, reasons=False)[0] for (t, a), ws in zip(texts, pairs, strict=True)]
     return np.array(rows, dtype=np.float64).reshape(len(texts), len(config.themes))
+
+
+@functools.lru_cache(maxsize=8)
+def _rule_terms(
+    config: ThemeConfig,
+) -> tuple[str, np.ndarray, np.ndarray, list[tuple[int, tuple[int, ...]]], list[int]]:
+    """The rules' terms for scoring a batch at once: a key naming them, each term's theme and
+    weight (the matcher's term order), each phrase's (term, pattern ids), the regex terms."""
+    matcher = config._matcher
+    themes = np.array([theme for theme, _ in matcher.terms], dtype=np.int64)
+    weights = np.array([term.weight for _, term in matcher.terms], dtype=np.float64)
+    phrases = [
+        (i, tuple(matcher.pattern_ids[p] for p in term.pattern))
+        for i, (_, term) in enumerate(matcher.terms)
+        if term.regex is None and len(term.pattern) > 1
+    ]
+    key = hashlib.sha256(repr([(t.text, t.kind, t.pattern) for _, t in matcher.terms]).encode()).hexdigest()
+    return key, themes, weights, phrases, list(matcher.regexes)
+
+
+def _word_singles(config: ThemeConfig, new_words: list[str], _vectors: np.ndarray) -> Any:
+    """Per word: how often it is each one-word term (csr, words x terms)."""
+    from scipy.sparse import csr_matrix
+
+    hits = [config._matcher.hit(word) for word in new_words]
+    singles = [hit[0] if hit else () for hit in hits]
+    rows = np.repeat(np.arange(len(new_words)), [len(s) for s in singles])
+    cols = np.fromiter(chain.from_iterable(singles), dtype=np.int64, count=len(rows))
+    return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(new_words), len(config._matcher.terms)))
+
+
+def _word_patterns(config: ThemeConfig, new_words: list[str], _vectors: np.ndarray) -> Any:
+    """Per word: the term patterns (phrase words) it matches (csr, words x patterns)."""
+    from scipy.sparse import csr_matrix
+
+    hits = [config._matcher.hit(word) for word in new_words]
+    patterns = [sorted(hit[1]) if hit else [] for hit in hits]
+    rows = np.repeat(np.arange(len(new_words)), [len(p) for p in patterns])
+    cols = np.fromiter(chain.from_iterable(patterns), dtype=np.int64, count=len(rows))
+    shape = (len(new_words), max(1, len(config._matcher.pattern_ids)))
+    return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+
+
+def _batch_rule_scores(
+    texts: Sequence[tuple[str, str]], config: ThemeConfig, split: Sequence[tuple[list[str], list[str]]], counts: Any
+) -> np.ndarray:
+    """rule_scores of a batch from its word counts (Embedder.counts, just made), the same
+    bits: each term's title and abstract counts by sparse products (one-word terms) and
+    position arithmetic (phrases, never across the title's end), then themes._score's sums."""
+    from scipy.sparse import coo_matrix, csr_matrix
+
+    from .embedding import shared
+
+    n, width = len(split), len(config.themes)
+    key, term_themes, term_weights, phrases, regexes = _rule_terms(config)
+    if n == 0 or len(term_themes) == 0:
+        return np.zeros((n, width))
+    embedder = shared()
+    ids = counts.indices
+    lengths = np.fromiter(chain.from_iterable((len(t), len(a)) for t, a in split), dtype=np.int64, count=2 * n)
+    fields = np.zeros(2 * n + 1, dtype=np.int64)  # segment 2i: text i's title, 2i+1: its abstract
+    np.cumsum(lengths, out=fields[1:])
+    by_field = csr_matrix((np.ones(len(ids)), ids, fields), shape=(2 * n, counts.shape[1]))
+    found = (by_field @ embedder.derived(("rule singles", key), functools.partial(_word_singles, config))).tocoo()
+    rows, cols, vals = [found.row], [found.col], [found.data]
+    if phrases:
+        segment = np.repeat(np.arange(2 * n), lengths)
+        at_pattern = embedder.derived(("rule patterns", key), functools.partial(_word_patterns, config))[ids].tocsc()
+        positions = [
+            at_pattern.indices[at_pattern.indptr[p] : at_pattern.indptr[p + 1]] for p in range(at_pattern.shape[1])
+        ]
+        for phrase, patterns in phrases:
+            start = positions[patterns[0]]
+            for k, pattern in enumerate(patterns[1:], start=1):
+                following = start + k
+                inside = following < len(ids)
+                start, following = start[inside], following[inside]
+                later = positions[pattern]
+                where = np.minimum(np.searchsorted(later, following), max(len(later) - 1, 0))
+                keep = (later[where] == following) if len(later) else np.zeros(len(following), bool)
+                keep &= segment[following] == segment[start]
+                start = start[keep]
+            rows.append(segment[start])
+            cols.append(np.full(len(start), phrase, dtype=np.int64))
+            vals.append(np.ones(len(start)))
+    for regex_term in regexes:
+        regex = config._matcher.terms[regex_term][1].regex
+        assert regex is not None
+        hits = [len(regex.findall(part.lower())) for pair in texts for part in pair]
+        rows.append(np.arange(2 * n))
+        cols.append(np.full(2 * n, regex_term, dtype=np.int64))
+        vals.append(np.array(hits, dtype=np.float64))
+    every = coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(2 * n, len(term_themes))
+    ).tocsr()
+    every.eliminate_zeros()
+    every.sum_duplicates()
+    # each (text, term) found in its title or abstract, by text then term (themes._score's order)
+    title, abstract = every[0::2].tocoo(), every[1::2].tocoo()
+    text = np.concatenate([title.row, abstract.row])
+    term = np.concatenate([title.col, abstract.col])
+    in_title = np.concatenate([np.ones(len(title.row), bool), np.zeros(len(abstract.row), bool)])
+    count = np.concatenate([np.zeros(len(title.row)), abstract.data])
+    order = np.lexsort((~in_title, term, text))
+    text, term, in_title, count = text[order], term[order], in_title[order], count[order]
+    first = np.ones(len(text), bool)  # the first entry of each (text, term); a title one when there is one
+    first[1:] = (text[1:] != text[:-1]) | (term[1:] != term[:-1])
+    abstract_count = np.zeros(len(text))
+    from_abstract = ~in_title
+    abstract_count[from_abstract] = count[from_abstract]
+    # a term seen in both: its title entry takes the abstract's count
+    both = first[:-1] & in_title[:-1] & ~first[1:]
+    abstract_count[:-1][both] = count[1:][both]
+    text, term, in_title, abstract_count = text[first], term[first], in_title[first], abstract_count[first]
+    capped = np.minimum(abstract_count, config.abstract_cap)
+    weights = term_weights[term]
+    points = np.where(in_title, weights * (config.title_weight + capped), weights * capped)
+    scores = np.zeros((n, width))
+    np.add.at(scores, (text, term_themes[term]), points)  # in order: the sums themes._score makes
+    boosts = np.array([theme.boost for theme in config.themes], dtype=np.float64)
+    flat = (scores * boosts).ravel().tolist()
+    return np.array([round(value, 3) for value in flat], dtype=np.float64).reshape(n, width)
 
 
 def embed_texts(texts: Sequence[tuple[str, str]]) -> np.ndarray:
@@ -302,18 +430,40 @@ def term_counts(split: Sequence[tuple[list[str], list[str]]]):
     return _bucket_counts(split, shared().counts([title + abstract for title, abstract in split]))
 
 
-def _bucket_counts(split: Sequence[tuple[list[str], list[str]]], counts: Any) -> Any:
-    """term_counts from the texts' word counts (Embedder.counts, just made)."""
+def _bucket_counts(
+    split: Sequence[tuple[list[str], list[str]]], counts: Any, vocabulary: np.ndarray | None = None
+) -> Any:
+    """term_counts from the texts' word counts (Embedder.counts, just made). With a
+    `vocabulary`, what _restrict(term_counts(split), vocabulary) gives, made directly from each
+    word's column in the vocabulary (kept per word)."""
     from scipy.sparse import csr_matrix
 
     from .embedding import shared
 
-    columns = shared().derived("stem buckets", _buckets)[counts.indices]
+    n = len(split)
     lengths = np.fromiter(chain.from_iterable((len(t), len(a)) for t, a in split), dtype=np.int64)
-    data = np.repeat(np.tile([TITLE_WEIGHT, 1.0], len(split)), lengths)
-    out = csr_matrix((data, columns, counts.indptr.copy()), shape=(len(split), _HASH_SPACE))
-    out.sum_duplicates()  # per row: sorts its columns and adds repeats
-    return out
+    data = np.repeat(np.tile([TITLE_WEIGHT, 1.0], n), lengths)
+    if vocabulary is None:
+        columns = shared().derived("stem buckets", _buckets)[counts.indices]
+        out = csr_matrix((data, columns, counts.indptr.copy()), shape=(n, _HASH_SPACE))
+        out.sum_duplicates()  # per row: sorts its columns and adds repeats
+        return out
+    if len(vocabulary) == 0:
+        return csr_matrix((n, 0), dtype=np.float32)
+    key = ("vocabulary columns", hashlib.sha256(vocabulary.tobytes()).hexdigest())
+    columns = shared().derived(key, functools.partial(_columns_in, vocabulary))[counts.indices]
+    keep = columns >= 0
+    indptr = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])[counts.indptr]
+    out = csr_matrix((data[keep], columns[keep], indptr), shape=(n, len(vocabulary)))
+    out.sum_duplicates()
+    return csr_matrix((out.data.astype(np.float32), out.indices.astype(np.int32), out.indptr), shape=out.shape)
+
+
+def _columns_in(vocabulary: np.ndarray, new_words: list[str], vectors: np.ndarray) -> np.ndarray:
+    """Each word's column in the sorted `vocabulary` of buckets (-1: not in it)."""
+    buckets = _buckets(new_words, vectors)
+    at = np.minimum(np.searchsorted(vocabulary, buckets), len(vocabulary) - 1)
+    return np.where(vocabulary[at] == buckets, at, -1)
 
 
 @dataclass(frozen=True)
@@ -337,11 +487,10 @@ class Scored:
         split = [(words(title), words(abstract)) for title, abstract in texts]
         embedder = shared()
         counts = embedder.counts([title + abstract for title, abstract in split])  # one lookup per word
-        terms = _bucket_counts(split, counts)
-        if vocabulary is not None:
-            terms = _restrict(terms, vocabulary)
+        terms = _bucket_counts(split, counts, vocabulary)
         near = _closeness(counts, config)
-        return Scored(rule_scores(texts, config, split), embedder.embed_counts(counts), terms, vocabulary, near)
+        rules = rule_scores(texts, config, split, counts)
+        return Scored(rules, embedder.embed_counts(counts), terms, vocabulary, near)
 
     @staticmethod
     def concat(parts: Sequence[Scored], themes: int) -> Scored:

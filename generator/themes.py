@@ -167,6 +167,11 @@ class _Matcher:
             self.cache[word] = found
         return found
 
+    def hit(self, word: str) -> _WordHit | tuple[()]:
+        """What `word` matches: (one-word terms, pattern ids, phrase starts), or () for nothing."""
+        found = self.cache.get(word)
+        return self._lookup(word) if found is None else found
+
     def count(self, text: str, all_words: list[str] | None = None) -> Counter[int]:
         """How often each term occurs in the text (term index -> count); `all_words` are the
         text's words when the caller has them already."""

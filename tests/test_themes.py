@@ -347,3 +347,32 @@ def test_dev_set_accuracy_stays_above_floor():
         lenient += primary == label["primary"] or primary in label["secondary"]
     assert strict / len(labels) >= 0.82
     assert lenient / len(labels) >= 0.92
+
+
+PHRASES = parse_theme_config(
+    SMALL.replace("name: Morality", "name: Morality\n    boost: 1.5").replace(
+        'phrases: ["visual cortex"]', 'phrases: ["visual cortex", "large language model*", "in context"]'
+    )
+)
+batch_words = st.sampled_from(
+    ["visual", "cortex", "large", "language", "models", "in", "context", "text", "to", "image", "moralities", "brain"]
+)
+batch_texts = st.lists(batch_words, max_size=14).map(" ".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(batch_texts, batch_texts), min_size=1, max_size=8))
+def test_a_batch_is_scored_by_the_rules_to_the_bits_of_each_paper_alone(pairs):
+    # Scored.of scores a batch at once from its word counts; each paper's row must be what
+    # themes._score gives it alone: phrases never run on from the title into the abstract,
+    # the abstract cap, title weight, boosts, prefixes and regexes included.
+    from generator.embedding import shared
+    from generator.theme_model import rule_scores
+    from generator.themes import words as split_words
+
+    pairs = [*pairs, ("Large language", "models in context"), ("Visual", "cortex cortex cortex cortex")]
+    pairs.append(("Text-to-image videos", "text to image"))
+    split = [(split_words(t), split_words(a)) for t, a in pairs]
+    for config in (CONFIG, PHRASES, SHIPPED):
+        counts = shared().counts([t + a for t, a in split])
+        assert rule_scores(pairs, config, split, counts).tobytes() == rule_scores(pairs, config).tobytes()
