@@ -48,6 +48,7 @@ BUNDLES_FILE = "bundles.json"
 # Papers per bundle at most: Pagefind holds about 90 KB per paper while it indexes, and every
 # bundle adds its own index chunk to each query's download.
 PART_SIZE = 12_000
+MONTHS_KEPT = 2  # the months of a half-year in which the last half-year's months stay bundles
 # Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
 RECORD_FORMAT = "paper-record-4"
 _DAY_PAGE = re.compile(r"^days/(\d{4}-\d{2})-\d{2}")
@@ -116,9 +117,12 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
 
     The bundles have boundaries that do not move as days are added: a month each ("2026-06")
     in the half-year of the newest paper, a half-year each ("2025-h2") before it. A new day
-    then indexes its month again, not its year; a half-year's months become one bundle once the
-    next half-year begins (the one day in six months that indexes half a year)."""
-    current = ""
+    then indexes its month again, not its year. In the first MONTHS_KEPT months of a half-year
+    the last one keeps its months too: the papers seen again are mostly a few weeks old, and a
+    change to one of them (a revised title) indexes its month again, not the half-year just
+    ended. Then that half-year's months become one bundle (the one day in six months that
+    indexes half a year)."""
+    months_of: set[str] = set()  # the half-years whose months are bundles of their own
     group = ""
     months: list[str] = []
     found: list[bytes] = []
@@ -128,8 +132,11 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
             continue
         match = _FIRST_SEEN.search(line)
         month = match.group(1).decode() if match else str(json.loads(line)["first_seen"])[:7]
-        current = current or _half(month)
-        name = month if _half(month) == current else _half(month)
+        if not months_of:  # the newest paper's month
+            months_of = {_half(month)}
+            if (int(month[5:7]) - 1) % 6 < MONTHS_KEPT:
+                months_of.add(_half_before(month))
+        name = month if _half(month) in months_of else _half(month)
         if name != group and found:
             yield group, months, found
             months, found = [], []
@@ -144,6 +151,11 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
 def _half(month: str) -> str:
     """ "2026-06" -> "2026-h1", "2026-07" -> "2026-h2"."""
     return f"{month[:4]}-h{1 if month[5:7] <= '06' else 2}"
+
+
+def _half_before(month: str) -> str:
+    """The half-year before the month's: "2026-02" -> "2025-h2", "2026-08" -> "2026-h1"."""
+    return f"{month[:4]}-h1" if month[5:7] > "06" else f"{int(month[:4]) - 1}-h2"
 
 
 def record_material(line: bytes) -> bytes:
