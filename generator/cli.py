@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -477,6 +478,10 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path, strict: boo
         if site_dir.is_dir():
             files.copy_site(site_dir, staging)
         env = dict(os.environ, DIGEST_DUMPS=str(dumps_dir), DIGEST_PUBLISHED_SITE=str(site_dir.resolve()))
+        # The search bundles site/ holds already are moved into the new site, not linked (swap_dir).
+        hand_over = staging.with_name(f"{staging.name}.hand-over.json")
+        files.remove(hand_over)
+        env[files.HAND_OVER_ENV] = str(hand_over.resolve())
         if strict:
             env["DIGEST_STRICT"] = "1"  # read by the hook (generator/mkdocs_hook.py)
         env.setdefault("NO_MKDOCS_2_WARNING", "1")  # a banner about a future MkDocs, not about this site
@@ -502,5 +507,12 @@ def site_command(dumps_dir: Path, config_file: Path, site_dir: Path, strict: boo
                     "fix what it reports and run again",
                 )
             )
-        files.swap_dir(staging, site_dir)
+        handed_over = json.loads(hand_over.read_text(encoding="utf-8")) if hand_over.is_file() else []
+        files.remove(hand_over)
+        try:
+            files.swap_dir(staging, site_dir, handed_over)
+        except OSError as exc:
+            raise DigestError(
+                Problem(files.display(site_dir), None, f"the new site could not take its place: {exc}", "run again")
+            ) from None
         click.echo(f"built {files.display(site_dir)}/")

@@ -19,7 +19,7 @@ import shutil
 import signal
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -783,12 +783,26 @@ def raw_bytes(path: Path) -> bytes:
         raise DumpError(display(path), None, f"cannot read: {exc.strerror}", "check the path") from None
 
 
-def swap_dir(staging: Path, target: Path) -> None:
-    """Put a freshly built folder in place of `target` with two renames; the old one is removed."""
+# Set by `digest site` for the MkDocs hook: the file where the hook names the search bundles it
+# left in the published site instead of linking them into the staging folder (swap_dir moves them).
+HAND_OVER_ENV = "DIGEST_HAND_OVER"
+
+
+def swap_dir(staging: Path, target: Path, handed_over: Sequence[str] = ()) -> None:
+    """Put a freshly built folder in place of `target` with two renames; the old one is removed.
+    `handed_over` names folders (relative paths) of `target` that the new folder takes as they
+    are: each is renamed into `staging` just before the swap. All are checked first, so that
+    either all move or none (a missing one raises, `target` untouched)."""
     old = target.with_name(f".{target.name}.old")
     if old.exists():
         shutil.rmtree(old)
+    moves = [(target / rel, staging / rel) for rel in handed_over]
+    for source, destination in moves:
+        if not source.is_dir() or destination.exists() or not destination.parent.is_dir():
+            raise OSError(f"cannot take {source} into {destination}")
     with _signals_deferred():
+        for source, destination in moves:
+            os.replace(source, destination)
         if target.exists():
             os.replace(target, old)
         os.replace(staging, target)

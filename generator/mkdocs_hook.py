@@ -11,6 +11,7 @@ each written page, and indexes the archive's papers for search (generator/search
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import posixpath
@@ -30,7 +31,7 @@ from generator import files
 from generator.archive import ARCHIVE_PATH
 from generator.cli import Project
 from generator.errors import DigestError
-from generator.files import list_dumps
+from generator.files import HAND_OVER_ENV, list_dumps
 from generator.parse import day_from_name
 from generator.pipeline import GENERATED
 from generator.render import RAW_BLOCK
@@ -354,10 +355,14 @@ def on_post_build(config: Any) -> None:
     if index is not None and _serve.get("serving"):
         _finish_in_background(index, Path(config.site_dir))
     elif index is not None:
+        hand_over = os.environ.get(HAND_OVER_ENV)  # `digest site`: see cli.site_command
+        published = Path(os.environ["DIGEST_PUBLISHED_SITE"]) / "pagefind" if hand_over else None
         try:
-            index.finish(Path(config.site_dir))
+            index.finish(Path(config.site_dir), published)
         except RuntimeError as exc:
             raise PluginError(f"Error: search index: {exc}") from None
+        if hand_over:
+            Path(hand_over).write_text(json.dumps([f"pagefind/{name}" for name in index.handed_over]) + "\n")
     _record_site(config)
 
 

@@ -326,6 +326,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self._processes: set[subprocess.Popen[bytes]] = set()
+        self.handed_over: list[str] = []  # bundles `finish` left in the published site (see there)
 
     def start(self, archive: Path, pages: Sequence[tuple[str, str, Path]], theme_names: Mapping[str, str]) -> None:
         by_month: dict[str, list[tuple[str, Path]]] = {}
@@ -399,10 +400,15 @@ class SearchIndex:
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
 
-    def finish(self, site_dir: Path) -> bool:
+    def finish(self, site_dir: Path, published: Path | None = None) -> bool:
         """Wait for the bundles, copy them to site_dir/pagefind/<name>/ and list them (newest
         first) with the theme names a reader can filter by, in pagefind/bundles.json. False,
-        and the site untouched, when the index was cancelled."""
+        and the site untouched, when the index was cancelled.
+
+        `published` (the published site's pagefind folder, when site_dir is a staging folder
+        that will take the published site's place): a bundle it holds already (the same files)
+        is left out, named in `self.handed_over`, for the swap to move into site_dir
+        (files.swap_dir): a rename instead of a hundred thousand links made and removed."""
         if self._threads and self._threads[0].is_alive() and not self._cancelled.is_set():
             self._worker()  # MkDocs is done: its core can index too
         for thread in list(self._threads):
@@ -413,8 +419,13 @@ class SearchIndex:
             raise RuntimeError(self._error)
         out = site_dir / "pagefind"
         out.mkdir(parents=True, exist_ok=True)
+        self.handed_over = []
         for name in self._order:  # a bundle already in place (the same files) stays
-            if _inodes(out / name) != _inodes(self._bundles[name]):
+            bundle = _inodes(self._bundles[name])
+            if published is not None and _inodes(published / name) == bundle:
+                remove(out / name)
+                self.handed_over.append(name)
+            elif _inodes(out / name) != bundle:
                 remove(out / name)
                 shutil.copytree(self._bundles[name], out / name, copy_function=link_or_copy)
         for stale in sorted(set(os.listdir(out)) - set(self._order)):

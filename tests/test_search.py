@@ -236,6 +236,41 @@ def test_a_bundle_already_in_the_site_stays_and_a_damaged_or_stale_one_is_replac
     assert entry.stat().st_ino == next(cache.glob("2025-h1-*")).joinpath("pagefind-entry.json").stat().st_ino
 
 
+def test_a_publish_moves_the_bundles_the_published_site_holds_already_into_the_new_site(tmp_path: Path) -> None:
+    """`digest site` builds into a staging folder: a bundle the published site holds already
+    (the same files as the cache's) is left out and moved in at the swap, a rename instead of
+    links made and removed; a bundle that changed is linked from the cache. The new site has
+    the same files either way."""
+    from generator.files import swap_dir
+
+    archive, pages = _archive(tmp_path / "docs")
+    cache, site, staging = tmp_path / "cache", tmp_path / "site", tmp_path / "staging"
+
+    def index() -> search.SearchIndex:
+        made = search.SearchIndex(cache, "en")
+        made.start(archive, pages, THEMES)
+        return made
+
+    index().finish(site)
+    first = _tree(site / "pagefind")
+    (site / "pagefind" / "2026-11" / "pagefind-entry.json").unlink()  # no longer the cache's files
+    entry = site / "pagefind" / "2025-h1" / "pagefind-entry.json"
+    before = entry.stat().st_ino
+    staged = index()
+    assert staged.finish(staging, published=site / "pagefind")
+    assert staged.handed_over == ["2025-h1"]
+    assert not (staging / "pagefind" / "2025-h1").exists() and (staging / "pagefind" / "2026-11").is_dir()
+    swap_dir(staging, site, [f"pagefind/{name}" for name in staged.handed_over])
+    assert _tree(site / "pagefind") == first and entry.stat().st_ino == before
+    assert not staging.exists()
+    # a bundle to take that is gone by then: nothing moves, the published site stays
+    again = index()
+    again.finish(staging, published=site / "pagefind")
+    with pytest.raises(OSError):
+        swap_dir(staging, site, ["pagefind/2025-h1", "pagefind/1999"])
+    assert _tree(site / "pagefind") == first
+
+
 def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_record_shows_does_not() -> None:
     """The archive's line of a paper changes with each sighting (last_seen, sightings); the
     bundle it is in is indexed again only when what its record is made of changes."""
