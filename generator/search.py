@@ -49,8 +49,20 @@ BUNDLES_FILE = "bundles.json"
 # bundle adds its own index chunk to each query's download.
 PART_SIZE = 12_000
 MONTHS_KEPT = 2  # the months of a half-year in which the last half-year's months stay bundles
-# Bumped when what a record holds changes, so cached bundles of the old shape are rebuilt.
-RECORD_FORMAT = "paper-record-4"
+# Bumped when what a record holds (or a bundle's files) changes, so cached bundles of the old
+# shape are rebuilt.
+RECORD_FORMAT = "paper-record-5"
+# Pagefind's own search interfaces, written into every bundle: search.js imports pagefind.js
+# (which loads its WebAssembly and worker) and never these, some 450 KB a bundle.
+_UNUSED_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
 _DAY_PAGE = re.compile(r"^days/(\d{4}-\d{2})-\d{2}")
 _ANCHOR_ID = re.compile(rb'\sid="([^"]+)"')
 _FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4}-\d{2})')
@@ -396,6 +408,8 @@ class SearchIndex:
                     output = log.read().decode("utf-8", "replace").strip()
                     raise RuntimeError(f"pagefind failed on the {name} papers: {exc} {output}".strip()) from None
             canonicalize(out)
+            for unused in _UNUSED_FILES:
+                remove(out / unused)
             if bundle.exists():
                 shutil.rmtree(bundle)
             os.replace(out, bundle)

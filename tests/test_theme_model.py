@@ -327,6 +327,17 @@ def test_cross_validated_accuracy_on_the_shipped_labels_stays_above_its_floor():
     assert 0.05 <= result["other"] <= 0.14
 
 
+def test_the_evaluation_without_rules_gives_every_paper_zero_rule_scores(monkeypatch):
+    import generator.theme_model as theme_model
+    from benchmarks.themes_eval import drop_rules
+
+    texts = [(ex.title, ex.abstract) for ex in LABELS[:20]]
+    assert Scored.of(texts, CONFIG).rules.any()
+    monkeypatch.setattr(theme_model, "rule_scores", theme_model.rule_scores)  # put back afterwards
+    drop_rules()
+    assert not Scored.of(texts, CONFIG).rules.any()
+
+
 def test_word_counts_over_a_vocabulary_keep_its_words_only_and_count_title_words_twice():
     from generator.theme_model import term_counts
 
