@@ -8,6 +8,7 @@ thread, a test's server) or the platform cannot fork. The result is the same eit
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # Below this many items, worker processes cost more than they save.
 PARALLEL_MIN_ITEMS = 4000
@@ -53,13 +55,16 @@ def can_fork() -> bool:
 
 
 def map_chunks(
-    fn: Callable[[Sequence[T]], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None
+    fn: Callable[[Sequence[T]], R],
+    items: Sequence[T],
+    meanwhile: Callable[[], object] | None = None,
+    min_items: int = PARALLEL_MIN_ITEMS,
 ) -> list[R]:
     """fn over `items` cut into chunks, on the machine's cores, one result per chunk in order
-    (a single chunk, inline, for a small batch or where forking is not safe). `meanwhile` runs
-    in this process while the workers work."""
+    (a single chunk, inline, for fewer than `min_items` or where forking is not safe).
+    `meanwhile` runs in this process while the workers work."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_MIN_ITEMS or workers < 2 or not can_fork():
+    if len(items) < min_items or workers < 2 or not can_fork():
         results = [fn(items)]
         if meanwhile:
             meanwhile()
@@ -71,6 +76,26 @@ def map_chunks(
         if meanwhile:
             meanwhile()
         return list(running)
+
+
+_FORK_SHARED: list[Any] = []  # what map_forked's workers get by fork (a stack: calls may nest)
+
+
+def map_forked(
+    fn: Callable[[S, Sequence[T]], R], shared: S, items: Sequence[T], min_items: int = PARALLEL_MIN_ITEMS
+) -> list[R]:
+    """fn(shared, chunk) over `items` cut into chunks, as map_chunks. `shared` reaches the
+    workers by fork and is never pickled (a template environment, the papers in memory); only
+    the items and the results cross."""
+    _FORK_SHARED.append(shared)
+    try:
+        return map_chunks(functools.partial(_with_shared, fn), items, min_items=min_items)
+    finally:
+        _FORK_SHARED.pop()
+
+
+def _with_shared(fn: Callable[[Any, Sequence[T]], R], chunk: Sequence[T]) -> R:
+    return fn(_FORK_SHARED[-1], chunk)
 
 
 def in_background(fn: Callable[[Any], Any], arg: Any, what: str) -> Callable[[], Any]:

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from .charts import month_bars, share_bars, stacked_bars
 from .config import SiteConfig
 from .models import Brief, Day, Paper, ThemeView
+from .processes import map_forked
 from .text import display, opening
 from .themes import ThemeConfig
 
@@ -353,6 +354,7 @@ def render_site(
         "total_days": len(days),
     }
     out = _EncodingDict()  # pages are stored as UTF-8 bytes as soon as they are rendered
+    jobs: list[tuple[int, tuple[int, ...]]] = []  # (day, its parts to render)
     for i, day in enumerate(days):
         previous = days[i - 1].day if i > 0 else None
         following = days[i + 1].day if i + 1 < len(days) else None
@@ -372,9 +374,11 @@ def render_site(
             )
         ]
         if to_render:
-            papers = full(day.new)
-            for part in to_render:
-                out[day_path(day.day, part)] = _day_page(env, common, day, part, parts, papers, previous, following)
+            jobs.append((i, tuple(to_render)))
+    # The day pages, most of a large build's rendering, on every core.
+    for chunk in map_forked(_day_pages, (env, common, days, full), jobs, min_items=DAY_PAGES_PARALLEL):
+        for path, page in chunk:
+            out[path] = page
     for view in theme_views:
         shown = view.months
         chart = Markup(month_bars(view.months, f"chart-{view.id}"))
@@ -424,6 +428,27 @@ def render_site(
         most_seen=_most_seen(briefs, 20),
     )
     return dict(out)
+
+
+DAY_PAGES_PARALLEL = 400  # days to render below which forking workers costs more than it saves
+
+
+def _day_pages(
+    shared: tuple[jinja2.Environment, Mapping[str, object], Sequence[Day], Callable[[Sequence[Brief]], list[Paper]]],
+    jobs: Sequence[tuple[int, tuple[int, ...]]],
+) -> list[tuple[str, bytes]]:
+    """The day pages of `jobs` ((day index, parts)), as UTF-8."""
+    env, common, days, full = shared
+    found = []
+    for i, parts_to_render in jobs:
+        day = days[i]
+        previous = days[i - 1].day if i > 0 else None
+        following = days[i + 1].day if i + 1 < len(days) else None
+        parts, papers = day_parts(day), full(day.new)
+        for part in parts_to_render:
+            page = _day_page(env, common, day, part, parts, papers, previous, following)
+            found.append((day_path(day.day, part), page.encode("utf-8")))
+    return found
 
 
 def _day_page(

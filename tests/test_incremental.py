@@ -365,3 +365,28 @@ def test_a_revised_paper_seen_on_a_later_day_extends_to_the_cold_result(site):
     # Commands that read the last build read the titles back.
     read_back = {p.id: p.titles for p in papers_from_archive(json.loads(cold.files[ARCHIVE_PATH]))}
     assert read_back == {p.id: p.titles for p in cold.papers}
+
+
+def test_day_pages_rendered_by_worker_processes_are_the_ones_rendered_here(site, monkeypatch):
+    """A large build renders its day pages on every core (render.map_forked); each worker gets
+    the templates and papers by fork. Forced here on a small archive: the same files, in the
+    same order, as rendering them in this process."""
+    from concurrent import futures
+
+    from generator import processes, render
+
+    dumps = _dumps(list(_synth().generate(30, seed=5)))
+    inline = _cold(dumps, site)
+    pools: list[int] = []
+
+    class Counted(futures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs) -> None:
+            pools.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(render, "DAY_PAGES_PARALLEL", 2)
+    forked = _cold(dumps, site)
+    assert pools, "the day pages were not rendered by worker processes"
+    assert list(forked.files) == list(inline.files)
+    _same(forked, inline)
