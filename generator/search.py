@@ -18,7 +18,8 @@ here the records stream in while a second thread reads the answers.
 
 Why these bundles (bundle_lines): indexing costs about 1.5 ms of CPU a paper, so a new day must
 index few papers again: its month's (the months of the current half-year are bundles of their
-own) and those of a bundle whose records changed (a revised title or abstract; a record holds
+own, and those of the last one in a half-year's first two months) and those of a bundle whose
+records changed (a revised title or abstract; a record holds
 nothing a mere re-sighting changes). Every bundle adds its own index chunk, some 20 KB, to each
 query's download, so the half-years before are one bundle each (about 11,000 papers at 60 a
 day), at most PART_SIZE papers: Pagefind holds about 90 KB per paper while it indexes.

@@ -36,9 +36,10 @@
         return response.json();
       })
       .then(function (listing) {
-        // One bundle per month of the newest half-year, then one per half-year ("2026-06",
-        // "2026-h1", "2025-h2"; see generator/search.py); each one's records carry its name as
-        // the filter "part", so a search can ask one bundle at a time.
+        // One bundle per month of the newest half-year (and of the last one in a half-year's
+        // first two months), then one per half-year ("2026-06", "2026-h1", "2025-h2"; see
+        // generator/search.py); each one's records carry its name as the filter "part", so a
+        // search can ask one bundle at a time.
         var parts = listing.bundles.map(function (path) {
           var name = path.replace(/\/$/, "");
           return { name: name, year: name.slice(0, 4), url: new URL(path, base).href };
