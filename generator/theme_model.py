@@ -169,7 +169,7 @@ def _literal_terms(theme) -> list[tuple[str, float]]:
 NEAR_FLOOR = 0.5  # a word closer than this (cosine) to a term's word counts as near it
 NEAR_POWER = 8.0  # the power mean over a text's words: close to their maximum
 NEAR_TOP = 10  # a theme's closeness: the weighted mean of its this many closest terms
-NEAR_BATCH = 2_000  # texts at a time (bounds the words x term words matrix)
+NEAR_BATCH = 2_000  # texts at a time (bounds the dense texts x term words matrix)
 
 
 @functools.lru_cache(maxsize=8)
