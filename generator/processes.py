@@ -58,13 +58,13 @@ def map_chunks(
     fn: Callable[[Sequence[T]], R],
     items: Sequence[T],
     meanwhile: Callable[[], object] | None = None,
-    min_items: int = PARALLEL_MIN_ITEMS,
+    min_items: int | None = None,
 ) -> list[R]:
     """fn over `items` cut into chunks, on the machine's cores, one result per chunk in order
-    (a single chunk, inline, for fewer than `min_items` or where forking is not safe).
-    `meanwhile` runs in this process while the workers work."""
+    (a single chunk, inline, for fewer than `min_items` (PARALLEL_MIN_ITEMS) or where forking
+    is not safe). `meanwhile` runs in this process while the workers work."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(items) < min_items or workers < 2 or not can_fork():
+    if len(items) < (PARALLEL_MIN_ITEMS if min_items is None else min_items) or workers < 2 or not can_fork():
         results = [fn(items)]
         if meanwhile:
             meanwhile()
@@ -82,7 +82,7 @@ _FORK_SHARED: list[Any] = []  # what map_forked's workers get by fork (a stack: 
 
 
 def map_forked(
-    fn: Callable[[S, Sequence[T]], R], shared: S, items: Sequence[T], min_items: int = PARALLEL_MIN_ITEMS
+    fn: Callable[[S, Sequence[T]], R], shared: S, items: Sequence[T], min_items: int | None = None
 ) -> list[R]:
     """fn(shared, chunk) over `items` cut into chunks, as map_chunks. `shared` reaches the
     workers by fork and is never pickled (a template environment, the papers in memory); only
