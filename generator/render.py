@@ -147,10 +147,10 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
     pid = _escape(paper.id)
     upvotes = f' data-upvotes="{paper.upvotes}"' if paper.upvotes is not None else ""
     lines = [
-        f'<div class="digest-paper" markdown="0" data-pagefind-body data-themes="{_escape(" ".join(paper.themes))}"'
+        f'<div class="digest-paper" data-themes="{_escape(" ".join(paper.themes))}"'
         f' data-order="{_position(paper)}"{upvotes}>',
         f'<h3 id="{pid}">{_escape(display(paper.title))}<a class="headerlink" href="#{pid}" '
-        f'title="Link to this paper" data-pagefind-ignore>¶</a></h3>',
+        f'title="Link to this paper">¶</a></h3>',
     ]
     meta = meta_line(paper)
     if meta:

@@ -32,7 +32,6 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "digest-copy";
-      button.setAttribute("data-pagefind-ignore", "");
       button.setAttribute("aria-label", "Copy the link to this paper");
       button.title = "Copy link";
       button.textContent = "Copy link";
