@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .models import Brief, Paper, Sighting, month_key
+from .models import Brief, Earlier, Paper, Sighting, month_key
 
 ARCHIVE_PATH = "data/papers.json"
 ARCHIVE_FILES = (ARCHIVE_PATH, ARCHIVE_PATH + ".gz")
 
 
 def _archive_row(p: Paper) -> bytes:
-    row = {
+    row: dict[str, object] = {
         "id": p.id,
         "title": p.title,
         "titles": list(p.titles),
@@ -36,6 +36,14 @@ def _archive_row(p: Paper) -> bytes:
             {"dump": s.dump, "date": s.date.isoformat(), "position": s.position, "line": s.line} for s in p.sightings
         ],
     }
+    if p.earlier is not None:  # last: search.record_material reads the fields before "sightings" by place
+        e = p.earlier
+        row["earlier"] = {
+            "until": e.until.isoformat(),
+            "title": e.title,
+            "abstract": e.abstract,
+            "themes": list(e.themes),
+        }
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -135,6 +143,11 @@ def papers_from_archive(archive: dict[str, object]) -> list[Paper]:
     def day(value: object) -> date | None:
         return date.fromisoformat(str(value)) if value else None
 
+    def earlier(value: dict | None) -> Earlier | None:
+        if not value:
+            return None
+        return Earlier(date.fromisoformat(value["until"]), value["title"], value["abstract"], tuple(value["themes"]))
+
     rows = archive.get("papers")
     papers = []
     for row in rows if isinstance(rows, list) else []:
@@ -155,6 +168,7 @@ def papers_from_archive(archive: dict[str, object]) -> list[Paper]:
                 ),
                 themes=tuple(row.get("themes", [])),
                 titles=tuple(row.get("titles", ())),
+                earlier=earlier(row.get("earlier")),
             )
         )
     return papers

@@ -31,7 +31,7 @@ from functools import cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .models import Entry, Paper, Sighting, newest_first
+from .models import Earlier, Entry, Paper, Sighting, half_year_end, newest_first
 
 _QUOTES = str.maketrans(
     {
@@ -401,6 +401,11 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
         if e.published or e.upvotes is not None or e.authors_count is not None or e.organization
     ]  # fmt: skip
     latest_meta = with_meta[-1] if with_meta else None
+    earlier = None
+    if last.date > (until := half_year_end(first.date)):
+        then = shown([e for e in group_entries if e.date <= until])
+        if (then.title, then.abstract) != (best.title, best.abstract):
+            earlier = Earlier(until, then.title, then.abstract)
     return Paper(
         id=paper_id(first.title),
         title=best.title,
@@ -413,6 +418,7 @@ def merge(group_entries: Sequence[Entry]) -> Paper:
         upvotes=latest_meta.upvotes if latest_meta else None,
         sightings=tuple(Sighting(e.dump, e.date, e.position, e.line) for e in group_entries),
         titles=tuple(dict.fromkeys(e.title for e in group_entries)),
+        earlier=earlier,
     )
 
 

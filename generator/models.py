@@ -57,11 +57,30 @@ class Sighting:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """What a paper showed at the end of the half-year of its first sighting (its last day, as
+    `until`), kept when a later sighting revised it: the half-year's search bundle is made of
+    it, so a revision never re-indexes a half-year already over (see generator/search.py)."""
+
+    until: dt.date
+    title: str
+    abstract: str
+    themes: tuple[str, ...] = ()
+
+
+def half_year_end(day: dt.date) -> dt.date:
+    """The last day of the day's half-year: 30 June or 31 December."""
+    return dt.date(day.year, 6, 30) if day.month <= 6 else dt.date(day.year, 12, 31)
+
+
+@dataclass(frozen=True)
 class Paper:
     """One distinct paper with every sighting of it, newest metadata, and its themes.
 
     `title` and `abstract` are the newest complete ones seen (see dedupe.shown); `titles` every
-    distinct title it was seen under, in order of first sighting (just `title` when not given).
+    distinct title it was seen under, in order of first sighting (just `title` when not given);
+    `earlier` what it showed when the half-year of its first sighting ended, when a later
+    sighting revised that (None for most papers).
     """
 
     id: str
@@ -76,6 +95,7 @@ class Paper:
     sightings: tuple[Sighting, ...]
     themes: tuple[str, ...] = field(default=())
     titles: tuple[str, ...] = field(default=())
+    earlier: Earlier | None = None
 
     def __post_init__(self) -> None:
         if not self.titles:
@@ -150,6 +170,9 @@ def paper_digest(p: Paper) -> bytes:
         f"{p.id}\0{p.title}\0{p.abstract}\0{p.first_seen}\0{p.last_seen}\0{p.published}\0{p.authors_count}\0"
         f"{p.organization}\0{p.upvotes}\0{'|'.join(p.themes)}\0{sightings}\0{chr(1).join(p.titles)}"
     )
+    if p.earlier is not None:
+        e = p.earlier
+        text += f"\0{e.until}\0{e.title}\0{e.abstract}\0{'|'.join(e.themes)}"
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 

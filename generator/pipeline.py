@@ -101,13 +101,26 @@ def parse_all(
 def assign_themes(papers: list[Paper], config: Config, cache: BuildCache | None, model: ThemeModel) -> list[Paper]:
     """Papers with their themes: computed from each paper's own text and the model (or reused
     from the cache, keyed by the model's fingerprint), then pins."""
-    texts = [(p.title, p.abstract) for p in papers]
+    earlier = [p for p in papers if p.earlier is not None]
+    texts = [(p.title, p.abstract) for p in papers] + [(p.earlier.title, p.earlier.abstract) for p in earlier]  # type: ignore[union-attr]
     assign_many = functools.partial(assign_texts, model=model)
     assigned = cache.themes_of(texts, model.fingerprint, assign_many) if cache else assign_many(texts)
+    # What a paper showed before a revision gets the themes that text gets (its search record).
+    then = {p.id: themes for p, themes in zip(earlier, assigned[len(papers) :], strict=True)}
     return [
-        replace(paper, themes=config.overrides.get(paper.id) or themes)
-        for paper, themes in zip(papers, assigned, strict=True)
+        replace(
+            paper,
+            themes=config.overrides.get(paper.id) or themes,
+            earlier=paper.earlier and replace(paper.earlier, themes=config.overrides.get(paper.id) or then[paper.id]),
+        )
+        for paper, themes in zip(papers, assigned[: len(papers)], strict=True)
     ]
+
+
+def _texts(paper: Paper) -> tuple[str, str, tuple[object, str, str] | None]:
+    """The texts a paper's themes are assigned from: what it shows and what it showed earlier."""
+    earlier = paper.earlier
+    return paper.title, paper.abstract, (earlier.until, earlier.title, earlier.abstract) if earlier else None
 
 
 @no_gc_pauses()
@@ -256,8 +269,8 @@ def _extend(
     old, changed = regrouped.before, regrouped.changed
     lap("dedupe")
     # Themes depend only on a paper's text: a re-sighted paper whose text did not change keeps them.
-    same_text = {p.id for p in changed if (p.title, p.abstract) == (old[p.id].title, old[p.id].abstract)}
-    same_themes = [replace(p, themes=old[p.id].themes) for p in changed if p.id in same_text]
+    same_text = {p.id for p in changed if _texts(p) == _texts(old[p.id])}
+    same_themes = [replace(p, themes=old[p.id].themes, earlier=old[p.id].earlier) for p in changed if p.id in same_text]
     to_theme = [p for p in changed if p.id not in same_text] + regrouped.fresh
     if state.theme_model is None or any(p.id in config.overrides for p in to_theme):
         return None  # a pinned paper's text is new: the model learns from it, so all is redone

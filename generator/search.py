@@ -28,6 +28,7 @@ day), at most PART_SIZE papers: Pagefind holds about 90 KB per paper while it in
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -43,16 +44,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from .files import link_or_copy, remove
-from .pagefind_files import canonicalize
+from .pagefind_files import canonicalize, payload
 
 BUNDLES_FILE = "bundles.json"
+REVISED = "revised"  # the bundle of the papers revised after their half-year's bundle was made
 # Papers per bundle at most: Pagefind holds about 90 KB per paper while it indexes, and every
 # bundle adds its own index chunk to each query's download.
 PART_SIZE = 12_000
 MONTHS_KEPT = 2  # the months of a half-year in which the last half-year's months stay bundles
 # Bumped when what a record holds (or a bundle's files) changes, so cached bundles of the old
 # shape are rebuilt.
-RECORD_FORMAT = "paper-record-5"
+RECORD_FORMAT = "paper-record-6"
 # Pagefind's own search interfaces, written into every bundle: search.js imports pagefind.js
 # (which loads its WebAssembly and worker) and never these, some 450 KB a bundle.
 _UNUSED_FILES = (
@@ -67,6 +69,7 @@ _UNUSED_FILES = (
 _DAY_PAGE = re.compile(r"^days/(\d{4}-\d{2})-\d{2}")
 _ANCHOR_ID = re.compile(rb'\sid="([^"]+)"')
 _FIRST_SEEN = re.compile(rb'"first_seen": ?"(\d{4}-\d{2})')
+_EARLIER = b',"earlier":'  # the last field of an archive line, when the paper was revised (archive._archive_row)
 
 
 def _pagefind_version() -> str:
@@ -99,7 +102,9 @@ class PaperRecord:
         }
 
 
-def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, str]) -> PaperRecord:
+def paper_record(
+    paper: Mapping[str, Any], url: str, theme_names: Mapping[str, str], revised: bool = False
+) -> PaperRecord:
     """A paper of data/papers.json as a search record; `theme_names` maps theme id -> name.
 
     Pagefind matches a query against the content and every meta field, so the meta holds the
@@ -107,10 +112,19 @@ def paper_record(paper: Mapping[str, Any], url: str, theme_names: Mapping[str, s
     hold). What a result shows besides travels as filters, which are returned, not searched.
 
     No upvotes: they change with every sighting, and a record that changed would index its
-    whole bundle again (see record_material); the day page a result links to shows them."""
+    whole bundle again (see record_material); the day page a result links to shows them.
+
+    A paper revised after its half-year ended (its line has "earlier") has two records: the
+    half-year's bundle holds what it showed then, never to change, and the REVISED bundle
+    (`revised`) what it shows now, with its year as a filter (that bundle holds every year's);
+    bundles.json tells the search to skip the first (SearchIndex.finish)."""
+    if not revised and paper.get("earlier"):
+        paper = {**paper, **paper["earlier"]}
     themes = [theme_names.get(t, t) for t in paper["themes"]]
     date = str(paper["first_seen"])
     filters = {"theme": themes, "date": [date]}
+    if revised:
+        filters["year"] = [date[:4]]
     return PaperRecord(
         url=url,
         # The title's own line, so a result can show the abstract alone (search.js drops it).
@@ -171,13 +185,19 @@ def _half_before(month: str) -> str:
     return f"{month[:4]}-h1" if month[5:7] > "06" else f"{int(month[:4]) - 1}-h2"
 
 
-def record_material(line: bytes) -> bytes:
+def record_material(line: bytes, revised: bool = False) -> bytes:
     """The part of an archive line (archive._archive_row) that a search record is made of: its
     id, title, abstract, first_seen and themes, without the fields that a later sighting
     changes while the record stays as it was (the titles seen, last_seen, published, authors,
     organisation, upvotes, sightings). The whole line when its fields are not found in that
     order (a superset: a bundle indexed again, never a stale one). Inside a JSON string every
-    quote is escaped, so `,"name":` can only be the field itself."""
+    quote is escaped, so `,"name":` can only be the field itself.
+
+    A revised paper's record in its half-year's bundle is made of what it showed then (its
+    "earlier"): the same bytes as its line gave before the revision, so that bundle's key
+    stays. `revised`: the material of its record in the REVISED bundle (what it shows now)."""
+    if not revised and _EARLIER in line:
+        line = _as_it_was(line)
     titles = line.find(b',"titles":')
     abstract = line.find(b',"abstract":', titles)
     cut = line.find(b',"last_seen":', abstract)
@@ -188,8 +208,22 @@ def record_material(line: bytes) -> bytes:
     return line[:titles] + line[abstract:cut] + line[themes:end]
 
 
+def _as_it_was(line: bytes) -> bytes:
+    """A revised paper's archive line as it was before the revision: its title, abstract and
+    themes those of its "earlier", encoded as archive._archive_row encodes (only the fields
+    that record_material keeps need to match)."""
+    paper = json.loads(line)
+    earlier = paper.pop("earlier")
+    paper.update(title=earlier["title"], abstract=earlier["abstract"], themes=earlier["themes"])
+    return json.dumps(paper, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def bundle_key(
-    lines: Sequence[bytes], anchors: Mapping[str, list[str]], theme_names: Mapping[str, str], language: str
+    lines: Sequence[bytes],
+    anchors: Mapping[str, list[str]],
+    theme_names: Mapping[str, str],
+    language: str,
+    revised: bool = False,
 ) -> str:
     """What a bundle is cached under: everything its records are made of (the record's part of
     each of its archive lines, the anchors of its day pages, where the links are read from, and
@@ -198,7 +232,7 @@ def bundle_key(
     key = hashlib.sha256(f"{_pagefind_version()}\0{RECORD_FORMAT}\0{language}\0".encode())
     key.update(json.dumps(dict(theme_names), sort_keys=True).encode("utf-8"))
     for line in lines:
-        key.update(b"\0" + record_material(line))
+        key.update(b"\0" + record_material(line, revised))
     key.update(b"\1" + json.dumps(anchors).encode("utf-8"))
     return key.hexdigest()[:20]
 
@@ -340,6 +374,8 @@ class SearchIndex:
         self._cancelled = threading.Event()
         self._processes: set[subprocess.Popen[bytes]] = set()
         self.handed_over: list[str] = []  # bundles `finish` left in the published site (see there)
+        # Each revised paper's URL with the parts of its half-year's bundle: their records of it are skipped.
+        self._revised: list[tuple[str, list[str]]] = []
 
     def start(self, archive: Path, pages: Sequence[tuple[str, str, Path]], theme_names: Mapping[str, str]) -> None:
         by_month: dict[str, list[tuple[str, Path]]] = {}
@@ -358,6 +394,8 @@ class SearchIndex:
         bundle_lines), one split into equal parts of at most PART_SIZE ("2025-h2-1" the newest)
         when it has more. A bundle in the cache (see bundle_key) comes without records: none of
         its lines is parsed."""
+        revised: list[bytes] = []  # the lines of the papers revised after their half-year
+        revised_pages: dict[str, list[str]] = {}  # their ids -> the pages holding their anchor
         with open(archive, "rb") as stream:
             for group, months, lines in bundle_lines(stream):
                 anchors = anchors_by_page(sorted(page for month in months for page in pages.get(month, [])))
@@ -365,8 +403,14 @@ class SearchIndex:
                 count = -(-len(lines) // PART_SIZE)
                 names = [group if count == 1 else f"{group}-{n + 1}" for n in range(count)]
                 self._order.extend(names)
+                for line in lines:
+                    if _EARLIER in line:
+                        paper = json.loads(line)
+                        revised.append(line)
+                        revised_pages[paper["id"]] = anchors.get(paper["id"], [])
+                        self._revised.append((paper_url(paper, anchors), names))
                 bundles = [self.cache_dir / f"{name}-{key}" for name in names]
-                if all((bundle / "pagefind-entry.json").is_file() for bundle in bundles):
+                if all(_complete(bundle) for bundle in bundles):
                     yield from ((name, bundle, None) for name, bundle in zip(names, bundles, strict=True))
                     continue
                 papers = [json.loads(line) for line in lines]
@@ -374,6 +418,15 @@ class SearchIndex:
                 del papers, anchors, lines
                 for n, (name, bundle) in enumerate(zip(names, bundles, strict=True)):
                     yield name, bundle, records[n * len(records) // count : (n + 1) * len(records) // count]
+        if revised:  # one bundle (a few papers a week): revising one indexes these again
+            key = bundle_key(revised, revised_pages, theme_names, self.language, revised=True)
+            self._order.append(REVISED)
+            bundle = self.cache_dir / f"{REVISED}-{key}"
+            if _complete(bundle):
+                yield REVISED, bundle, None
+            else:
+                papers = [json.loads(line) for line in revised]
+                yield REVISED, bundle, [paper_record(p, paper_url(p, revised_pages), theme_names, True) for p in papers]
 
     def _worker(self) -> None:
         thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
@@ -411,6 +464,7 @@ class SearchIndex:
             canonicalize(out)
             for unused in _UNUSED_FILES:
                 remove(out / unused)
+            _urls_file(bundle).write_text(json.dumps(fragments_by_url(out), sort_keys=True), encoding="utf-8")
             if bundle.exists():
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
@@ -445,13 +499,36 @@ class SearchIndex:
                 shutil.copytree(self._bundles[name], out / name, copy_function=link_or_copy)
         for stale in sorted(set(os.listdir(out)) - set(self._order)):
             remove(out / stale)
-        listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes}
+        listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes, "skip": self._skipped()}
         (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
-        keep = {b.name for b in self._bundles.values()}
+        keep = {b.name for b in self._bundles.values()} | {_urls_file(b).name for b in self._bundles.values()}
         for old in self.cache_dir.iterdir() if self.cache_dir.is_dir() else ():
             if old.name not in keep and not old.name.startswith("."):
-                shutil.rmtree(old, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    remove(old)
         return True
+
+    def _skipped(self) -> dict[str, str]:
+        """Bundle name -> the fragments (Pagefind's result ids, without the language: "en_")
+        of its records that the REVISED bundle replaces, space-separated and sorted."""
+        urls: dict[str, dict[str, str]] = {}
+        skipped: dict[str, list[str]] = {}
+        for url, names in self._revised:
+            for name in names:
+                if name not in urls:
+                    file = _urls_file(self._bundles[name])
+                    try:
+                        urls[name] = json.loads(file.read_text(encoding="utf-8"))
+                    except (OSError, ValueError) as exc:
+                        raise RuntimeError(
+                            f"{file} is damaged ({exc}): delete it, the next build indexes again"
+                        ) from None
+                if url in urls[name]:
+                    skipped.setdefault(name, []).append(urls[name][url].split("_", 1)[-1])
+                    break
+            else:
+                raise RuntimeError(f"no search record of {url} in the bundles {', '.join(names)}")
+        return {name: " ".join(sorted(ids)) for name, ids in skipped.items()}
 
     def _started(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:
@@ -467,6 +544,24 @@ class SearchIndex:
                     process.kill()
         for thread in list(self._threads):
             thread.join()
+
+
+def _urls_file(bundle: Path) -> Path:
+    """Beside a bundle in the cache: its fragment by URL (never published)."""
+    return bundle.with_name(bundle.name + ".urls.json")
+
+
+def _complete(bundle: Path) -> bool:
+    return (bundle / "pagefind-entry.json").is_file() and _urls_file(bundle).is_file()
+
+
+def fragments_by_url(bundle: Path) -> dict[str, str]:
+    """URL -> the fragment (its file name without .pf_fragment: Pagefind's result id) of each
+    record of a written bundle."""
+    found = {}
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        found[str(json.loads(payload(path))["url"])] = path.name.removesuffix(".pf_fragment")
+    return found
 
 
 def _inodes(root: Path) -> dict[str, int] | None:

@@ -51,6 +51,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 HOSTILE_TITLE = "<script>alert(1)</script> Hostile Title Probe"
 HOSTILE_DAY = "2026-11-21"  # after the last shipped dump, so it becomes the latest day
+REVISED_WORD = "quokkaphile"  # in the revision's new last sentence, in no other paper
 VIEWPORT = {"width": 1280, "height": 900}  # wide enough for Material's sidebar navigation
 TIMEOUT_MS = 10_000
 
@@ -83,7 +84,8 @@ def served(tmp_path_factory) -> Iterator[tuple[Path, str]]:
         config.write_text(text, encoding="utf-8")
         header = HEADER_A.replace("Jun 10", "Nov 21")
         abstract = "A probe that checks the site escapes dump text instead of running it as markup."
-        hostile = header + entry_a(HOSTILE_TITLE, abstract)
+        title, _then, now = revised_seed_paper()
+        hostile = header + entry_a(HOSTILE_TITLE, abstract) + entry_a(title, now)
         (project / "dumps" / f"{HOSTILE_DAY}.txt").write_text(hostile, encoding="utf-8")
         done = build_site(project, DUMPS)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -94,6 +96,19 @@ def served(tmp_path_factory) -> Iterator[tuple[Path, str]]:
             server.shutdown()
             thread.join(timeout=5)
         server.server_close()
+
+
+def revised_seed_paper() -> tuple[str, str, str]:
+    """(title, abstract, revised abstract) of a paper of the shipped 2026-05-07 dump (whose last
+    sentence holds words no other paper holds), the revision (that sentence replaced) seen on
+    HOSTILE_DAY: a paper revised after its half-year's search bundle was made."""
+    from generator.files import read_dumps
+    from generator.parse import parse_dump
+
+    [dump] = [d for d in read_dumps(DUMPS) if d.name == "2026-05-07.txt"]
+    [first] = [e for e in parse_dump(dump)[0] if e.title.startswith("Metacognitive Reuse:")]
+    kept = first.abstract.rstrip(".").rsplit(". ", 1)[0]
+    return first.title, first.abstract, f"{kept}. A {REVISED_WORD} probe sentence replaces the last one."
 
 
 @pytest.fixture(scope="module")

@@ -335,8 +335,9 @@ def test_a_revised_paper_seen_on_a_later_day_extends_to_the_cold_result(site):
         (earlier[7].title + ": A Survey", filler[0].abstract),
     ]
     days = {
-        "2026-01-05.txt": [(p.title, p.abstract) for p in earlier[:6]],
-        "2026-01-06.txt": [(p.title, p.abstract) for p in earlier[6:]],
+        # The half-year before the revisions: what the papers showed then is kept (search).
+        "2025-12-30.txt": [(p.title, p.abstract) for p in earlier[:6]],
+        "2025-12-31.txt": [(p.title, p.abstract) for p in earlier[6:]],
         "2026-01-07.txt": [*revised.items(), recased, *negatives, (filler[1].title, filler[1].abstract)],
         # The revision of the first paper seen again truncated: it must not replace the revision.
         "2026-01-08.txt": [(earlier[0].title, revised[earlier[0].title][:200] + "…")],
@@ -362,9 +363,22 @@ def test_a_revised_paper_seen_on_a_later_day_extends_to_the_cold_result(site):
     row = rows[ids[earlier[4].title]]
     assert (row["title"], row["abstract"]) == recased
     assert row["titles"] == [earlier[4].title, recased[0]]
-    # Commands that read the last build read the titles back.
-    read_back = {p.id: p.titles for p in papers_from_archive(json.loads(cold.files[ARCHIVE_PATH]))}
-    assert read_back == {p.id: p.titles for p in cold.papers}
+    # What each revised paper showed when its half-year ended, with the themes of that text.
+    before = {p.id: p for p in first.papers}
+    for paper in [*earlier[:5]]:
+        row = rows[ids[paper.title]]
+        assert row["earlier"] == {
+            "until": "2025-12-31",
+            "title": paper.title,
+            "abstract": paper.abstract,
+            "themes": list(before[row["id"]].themes),
+        }
+    assert [
+        row for row in rows.values() if "earlier" in row and row["id"] not in {ids[p.title] for p in earlier[:5]}
+    ] == []
+    # Commands that read the last build read the titles back, and what the papers showed earlier.
+    read_back = papers_from_archive(json.loads(cold.files[ARCHIVE_PATH]))
+    assert {p.id: (p.titles, p.earlier) for p in read_back} == {p.id: (p.titles, p.earlier) for p in cold.papers}
 
 
 def test_day_pages_rendered_by_worker_processes_are_the_ones_rendered_here(site, monkeypatch):

@@ -219,16 +219,19 @@ def test_cached_search_bundles_equal_fresh_ones_and_a_new_day_reindexes_only_its
     cache = project / ".cache" / "digest" / "search"
     _digest("site", cwd=project, env=env)
     cold = tree(project / "site")
-    bundles = sorted(p.name for p in cache.iterdir())  # name-key
+    bundles = sorted(p.name for p in cache.iterdir() if p.is_dir())  # name-key
     assert [b.rsplit("-", 1)[0] for b in bundles] == ["2025-h2", "2026-11", "2026-h1"]
+    # beside each, its fragments by URL (what bundles.json's "skip" is read from)
+    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == [f"{b}.urls.json" for b in bundles]
     _digest("site", cwd=project, env=env)  # every bundle from the cache
     assert tree(project / "site") == cold
-    assert sorted(p.name for p in cache.iterdir()) == bundles
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == bundles
     # One more day in November 2026: its month's bundle is built again, the others are reused.
     day = (DUMPS / "2026-11-20.txt").read_text(encoding="utf-8")
     (project / "dumps" / "2026-11-21.txt").write_text(day.replace("Sparse", "Sparser"), encoding="utf-8")
     _digest("site", cwd=project, env=env)
-    now = sorted(p.name for p in cache.iterdir())
+    now = sorted(p.name for p in cache.iterdir() if p.is_dir())
+    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == [f"{b}.urls.json" for b in now]  # the old one gone
     assert now[0] == bundles[0] and now[2] == bundles[2]
     assert now[1] != bundles[1] and now[1].startswith("2026-11-")
     warm = tree(project / "site")

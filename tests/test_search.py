@@ -156,6 +156,7 @@ def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes
     assert listing == {
         "bundles": ["2026-11-1/", "2026-11-2/", "2026-11-3/", "2025-h1/"],
         "themes": list(THEMES.values()),
+        "skip": {},
     }
     counts = [
         json.loads((site / "pagefind" / b / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
@@ -233,7 +234,10 @@ def test_a_bundle_already_in_the_site_stays_and_a_damaged_or_stale_one_is_replac
     (site / "pagefind" / "1999").mkdir()
     assert build() == first
     assert not (site / "pagefind" / "1999").exists()
-    assert entry.stat().st_ino == next(cache.glob("2025-h1-*")).joinpath("pagefind-entry.json").stat().st_ino
+    assert (
+        entry.stat().st_ino
+        == next(p for p in cache.glob("2025-h1-*") if p.is_dir()).joinpath("pagefind-entry.json").stat().st_ino
+    )
 
 
 def test_a_publish_moves_the_bundles_the_published_site_holds_already_into_the_new_site(tmp_path: Path) -> None:
@@ -289,6 +293,16 @@ def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_rec
         base, last_seen=later.date, sightings=(first, later), authors_count=4, upvotes=40, titles=("A", "B")
     )
     assert search.record_material(_archive_row(again)) == key
+    # Revised after its half-year: its half-year's record is made of what it showed then.
+    from generator.models import Earlier
+
+    now = {"title": "A revised title", "abstract": "A revised abstract.", "themes": ("multimodal",)}
+    revised = dataclasses.replace(
+        again, **now, earlier=Earlier(dt.date(2026, 12, 31), base.title, base.abstract, base.themes)
+    )
+    assert search.record_material(_archive_row(revised)) == key
+    as_now = search.record_material(_archive_row(dataclasses.replace(again, **now)))
+    assert search.record_material(_archive_row(revised), revised=True) == as_now != key
     assert search.record_material(_archive_row(dataclasses.replace(base, upvotes=None))) == key
     for change in (
         {"id": "p-2"},
@@ -298,6 +312,55 @@ def test_a_later_sighting_keeps_a_papers_search_key_and_a_change_of_what_its_rec
         {"themes": ("cognition", "multimodal")},
     ):
         assert search.record_material(_archive_row(dataclasses.replace(base, **change))) != key, change
+
+
+def test_a_paper_revised_after_its_half_year_leaves_that_bundle_as_it_was_and_is_found_as_it_is_now(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The 2025 paper is revised in 2026: its half-year's bundle keeps its record of what it
+    showed then (the same files), the "revised" bundle holds what it shows now (with its year
+    as a filter), and bundles.json names the fragment the search skips (the first record)."""
+    archive, pages = _archive(tmp_path / "docs")
+    rows = [json.loads(line.rstrip(",")) for line in archive.read_text().splitlines()[1:-1]]
+    cache = tmp_path / "cache"
+
+    def build(site: Path) -> dict[str, str]:
+        # the archive's own encoding (record_material reads its fields by place)
+        lines = [json.dumps(row, separators=(",", ":")) for row in rows]
+        archive.write_text('{"papers":[\n' + ",\n".join(lines) + "\n]}\n")
+        index = search.SearchIndex(cache, "en")
+        index.start(archive, pages, THEMES)
+        index.finish(site)
+        return _tree(site / "pagefind")
+
+    before = build(tmp_path / "site1")
+    row = rows[-1]
+    then = {"until": "2025-06-30", "title": row["title"], "abstract": row["abstract"], "themes": row["themes"]}
+    row.update(title="Paper 9 revised", abstract="A revised abstract on serendipity.", themes=["other"], earlier=then)
+    made: list[tuple[str, bool]] = []
+    original = search.paper_record
+    monkeypatch.setattr(search, "paper_record", lambda p, *a: made.append((p["id"], *a[2:])) or original(p, *a))
+    after = build(tmp_path / "site2")
+    assert made == [("paper-9", True)]  # the revised bundle's record only: nothing else indexed again
+    cache = tmp_path / "fresh"
+    assert build(tmp_path / "site3") == after  # what an index of the same archive from nothing gives
+
+    assert {k: v for k, v in after.items() if k.startswith("2025-h1/")} == {
+        k: v for k, v in before.items() if k.startswith("2025-h1/")
+    }
+    site = tmp_path / "site2" / "pagefind"
+    listing = json.loads((site / "bundles.json").read_text())
+    assert listing["bundles"][-1] == "revised/"
+    [record] = [json.loads(pagefind_files.payload(f)) for f in (site / "revised" / "fragment").iterdir()]
+    assert record["url"] == "days/2025-01-01/#paper-9"
+    assert record["content"].startswith("Paper 9 revised")
+    assert record["filters"] == {"theme": ["Other"], "date": ["2025-01-01"], "year": ["2025"]}
+    old = search.fragments_by_url(site / "2025-h1")["days/2025-01-01/#paper-9"]
+    assert listing["skip"] == {"2025-h1": old.split("_", 1)[1]}
+    assert (
+        "creativity measured 9"
+        in json.loads(pagefind_files.payload(site / "2025-h1" / "fragment" / f"{old}.pf_fragment"))["content"]
+    )
 
 
 def test_a_cancelled_index_leaves_the_site_as_it_was(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import snowballstemmer
 from .conftest import ROOT
 from .test_browser import (  # noqa: F401  (fixtures)
     CHROMIUM_ARGS,
+    REVISED_WORD,
     TIMEOUT_MS,
     Watch,
     _open_context,
@@ -34,6 +35,7 @@ from .test_browser import (  # noqa: F401  (fixtures)
     page,
     papers,
     project,
+    revised_seed_paper,
     served,
     shot,
     watch,
@@ -163,6 +165,41 @@ def test_theme_and_year_filters_and_the_order_live_in_the_address(
     by_id = {p["id"]: p for p in found}
     days = [by_id[pid]["first_seen"] for pid in results(page)]
     assert len(days) == len(found) and days == sorted(days, reverse=True), (word, days)
+    watch.assert_clean()
+
+
+def test_a_paper_revised_after_its_half_year_is_found_once_as_it_reads_now(
+    page, watch: Watch, base_url: str, project: Path
+) -> None:
+    """Its half-year's bundle keeps a record of the text it had then; the search skips it and
+    finds the "revised" bundle's record: by the new words, not by the words taken out, in its
+    own year, once, and in its place among the others newest first."""
+    title, then, now = revised_seed_paper()
+    every = papers(project)
+    paper = next(p for p in every if p["title"] == title)
+    assert (paper["abstract"], paper["earlier"]["abstract"], paper["first_seen"]) == (now, then, "2026-05-07")
+    gone = [w for w in sorted(_words(then) - _words(now)) if len(w) >= 6 and not expected_papers(every, w)]
+    assert gone, "the sentence taken out should hold a word that no paper holds now"
+    for query, want in (
+        (f"q={REVISED_WORD}", [paper["id"]]),
+        (f"q={REVISED_WORD}&year=2026", [paper["id"]]),
+        (f"q={REVISED_WORD}&year=2025", []),
+        (f"q={gone[0]}", []),
+    ):
+        page.goto(f"{base_url}search/?{query}", wait_until="networkidle")
+        assert results(page) == want, query
+    # A word of the sentences kept, that papers of both years hold: the paper once, by day (the
+    # revised bundle comes last, so it is after the papers of 2025 unless merged by day).
+    word, found = next(
+        (w, f)
+        for w in sorted(w for w in _words(now) if len(w) >= 7 and w.isalpha())
+        if 3 <= len(f := expected_papers(every, w)) <= 20 and {p["first_seen"][:4] for p in f} == {"2025", "2026"}
+    )
+    page.goto(f"{base_url}search/?q={word}&sort=date", wait_until="networkidle")
+    by_id = {p["id"]: p for p in found}
+    got = results(page)
+    days = [by_id[pid]["first_seen"] for pid in got]
+    assert sorted(got) == sorted(by_id) and days == sorted(days, reverse=True), (word, days)
     watch.assert_clean()
 
 

@@ -40,9 +40,15 @@
         // first two months), then one per half-year ("2026-06", "2026-h1", "2025-h2"; see
         // generator/search.py); each one's records carry its name as the filter "part", so a
         // search can ask one bundle at a time.
+        // "revised": the papers revised after their half-year's bundle was made, of any year
+        // (filter "year"); each other bundle's records of them are listed in "skip".
+        var skip = listing.skip || {};
         var parts = listing.bundles.map(function (path) {
           var name = path.replace(/\/$/, "");
-          return { name: name, year: name.slice(0, 4), url: new URL(path, base).href };
+          var revised = name === "revised";
+          var skipped = {};
+          (skip[name] || "").split(" ").forEach(function (id) { if (id) skipped[id] = true; });
+          return { name: name, year: revised ? "" : name.slice(0, 4), revised: revised, skip: skipped, url: new URL(path, base).href };
         });
         if (!parts.length) return { parts: [], years: [], themes: listing.themes || [] };
         // One pagefind.js and one WebAssembly for every bundle: the first opens, the others merge.
@@ -58,7 +64,7 @@
             })
           ).then(function () {
             var years = [];
-            parts.forEach(function (part) { if (years.indexOf(part.year) < 0) years.push(part.year); });
+            parts.forEach(function (part) { if (part.year && years.indexOf(part.year) < 0) years.push(part.year); });
             return { instance: instance, parts: parts, years: years, themes: listing.themes || [] };
           });
         });
@@ -70,20 +76,24 @@
   // --- one query, bundle by bundle, merged into one list of papers ------------------------------
 
   function search(state, query, theme, year, sort) {
-    var parts = state.parts.filter(function (part) { return !year || part.year === year; });
+    var parts = state.parts.filter(function (part) { return !year || part.year === year || part.revised; });
     var lists = [];
     // One bundle at a time (the filter "part"), in turn: they share one WebAssembly memory.
     var done = parts.reduce(function (previous, part) {
       return previous.then(function () {
         var filters = { part: part.name };
         if (theme) filters.theme = theme;
+        if (year && part.revised) filters.year = year;
         var options = { filters: filters };
         if (sort) {
           options.sort = {};
           options.sort[sort] = "desc";
         }
         return state.instance.search(query, options).then(function (answer) {
-          lists.push(answer ? answer.results : []);
+          // a revised paper's record in its half-year's bundle: the "revised" one replaces it
+          lists.push((answer ? answer.results : []).filter(function (result) {
+            return !part.skip[result.id.slice(result.id.indexOf("_") + 1)];
+          }));
         });
       });
     }, Promise.resolve());
@@ -94,21 +104,51 @@
       .then(function (firsts) {
         lists = lists.map(function (list, k) { return firsts[k] && !holdsEveryTerm(firsts[k], query) ? [] : list; });
         var total = lists.reduce(function (sum, list) { return sum + list.length; }, 0);
-        return { total: total, next: merger(lists, sort) };
+        var revised = [];
+        var others = lists.filter(function (list, k) {
+          if (parts[k].revised) revised = list;
+          return !parts[k].revised;
+        });
+        return { total: total, next: merger(others, revised, sort) };
       });
   }
 
   // next(n) -> Promise of the next n results (with their data) in the merged order.
-  function merger(lists, sort) {
+  function merger(lists, revised, sort) {
     var all = [].concat.apply([], lists);
-    // By day: the bundles hold consecutive stretches of days, newest first, so their
-    // date-sorted lists simply follow each other. By relevance: by score, as Pagefind merges.
-    if (!sort) all.sort(function (a, b) { return b.score - a.score; });
     var at = 0;
+    if (!sort) {
+      // By relevance: by score, as Pagefind merges.
+      all = all.concat(revised).sort(function (a, b) { return b.score - a.score; });
+      return function (n) {
+        var slice = all.slice(at, at + n);
+        at += slice.length;
+        return Promise.all(slice.map(data));
+      };
+    }
+    // By day: the other bundles hold consecutive stretches of days, newest first, so their
+    // date-sorted lists simply follow each other; the revised papers (of any day, date-sorted
+    // too) are merged in by the dates their records carry.
+    var from = 0;
     return function (n) {
-      var slice = all.slice(at, at + n);
-      at += slice.length;
-      return Promise.all(slice.map(data));
+      var mine = all.slice(at, at + n);
+      var theirs = revised.slice(from, from + n);
+      return Promise.all(mine.concat(theirs).map(data)).then(function (records) {
+        var dates = records.map(function (record) { return shown(record, "date")[0] || ""; });
+        var out = [];
+        var i = 0;
+        var j = 0;
+        while (out.length < n && (i < mine.length || j < theirs.length)) {
+          if (j >= theirs.length || (i < mine.length && dates[i] >= dates[mine.length + j])) {
+            out.push(records[i++]);
+          } else {
+            out.push(records[mine.length + j++]);
+          }
+        }
+        at += i;
+        from += j;
+        return out;
+      });
     };
   }
 
