@@ -233,7 +233,7 @@ def bundle_key(
     key.update(json.dumps(dict(theme_names), sort_keys=True).encode("utf-8"))
     for line in lines:
         key.update(b"\0" + record_material(line, revised))
-    key.update(b"\1" + json.dumps(anchors).encode("utf-8"))
+    key.update(b"\1" + json.dumps(anchors, sort_keys=True).encode("utf-8"))  # not their order on a page
     return key.hexdigest()[:20]
 
 

@@ -192,12 +192,20 @@ def test_a_year_whose_bundles_are_cached_is_not_read_again_and_a_changed_page_in
         index.finish(site)
         return _tree(site / "pagefind")
 
+    page = next(path for src, _url, path in pages if src == "days/2026-11-20.md")
+    page.write_text(page.read_text() + '<p id="seen-again">Seen again</p>\n')
     first = build(tmp_path / "site1")
     made: list[str] = []
     original = search.paper_record
     monkeypatch.setattr(search, "paper_record", lambda p, *a: made.append(p["id"]) or original(p, *a))
     assert build(tmp_path / "site2") == first
     assert made == []  # nothing parsed, nothing indexed
+    # The same anchors in another order on the page (a paper seen again moves by its upvotes).
+    page.write_text(
+        '<p id="seen-again">Seen again</p>\n' + page.read_text().replace('<p id="seen-again">Seen again</p>\n', "")
+    )
+    assert build(tmp_path / "site2") == first
+    assert made == []
 
     # The 2025 paper now sits under another anchor page: its year's link changes, 2026's do not.
     [(src, _url, page)] = [p for p in pages if p[0] == "days/2025-01-01.md"]
