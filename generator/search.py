@@ -18,9 +18,9 @@ here the records stream in while a second thread reads the answers.
 
 Why these bundles (bundle_lines): indexing costs about 1.5 ms of CPU a paper, so a new day must
 index few papers again: its month's (the months of the current half-year are bundles of their
-own, and those of the last one in a half-year's first two months) and those of a bundle whose
-records changed (a revised title or abstract; a record holds
-nothing a mere re-sighting changes). Every bundle adds its own index chunk, some 20 KB, to each
+own) and those of a bundle whose records changed (a record holds nothing a mere re-sighting
+changes, and a paper revised after its half-year ended is indexed again in the REVISED bundle
+alone, its half-year's record staying as it was). Every bundle adds its own index chunk, some 20 KB, to each
 query's download, so the half-years before are one bundle each (about 11,000 papers at 60 a
 day), at most PART_SIZE papers: Pagefind holds about 90 KB per paper while it indexes.
 """
@@ -51,13 +51,15 @@ REVISED = "revised"  # the bundle of the papers revised after their half-year's 
 # Papers per bundle at most: Pagefind holds about 90 KB per paper while it indexes, and every
 # bundle adds its own index chunk to each query's download.
 PART_SIZE = 12_000
-MONTHS_KEPT = 2  # the months of a half-year in which the last half-year's months stay bundles
 # Bumped when what a record holds (or a bundle's files) changes, so cached bundles of the old
 # shape are rebuilt.
 RECORD_FORMAT = "paper-record-6"
 # Pagefind's own search interfaces, written into every bundle: search.js imports pagefind.js
-# (which loads its WebAssembly and worker) and never these, some 450 KB a bundle.
+# and never these, some 450 KB a bundle; nor the worker (search.js asks for noWorker) or the
+# WebAssembly for pages of no known language (a bundle's one language is "en"), some 110 KB.
 _UNUSED_FILES = (
+    "pagefind-worker.js",
+    "wasm.unknown.pagefind",
     "pagefind-ui.js",
     "pagefind-ui.css",
     "pagefind-modular-ui.js",
@@ -144,12 +146,10 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
 
     The bundles have boundaries that do not move as days are added: a month each ("2026-06")
     in the half-year of the newest paper, a half-year each ("2025-h2") before it. A new day
-    then indexes its month again, not its year. In the first MONTHS_KEPT months of a half-year
-    the last one keeps its months too: the papers seen again are mostly a few weeks old, and a
-    change to one of them (a revised title) indexes its month again, not the half-year just
-    ended. Then that half-year's months become one bundle (the one day in six months that
-    indexes half a year)."""
-    months_of: set[str] = set()  # the half-years whose months are bundles of their own
+    then indexes its month again, not its year (a paper revised after its half-year ended
+    leaves that bundle as it was: see paper_record). On a half-year's first day the last one's
+    months become one bundle (the one day in six months that indexes half a year)."""
+    newest = ""  # the half-year whose months are bundles of their own
     group = ""
     months: list[str] = []
     found: list[bytes] = []
@@ -159,11 +159,8 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
             continue
         match = _FIRST_SEEN.search(line)
         month = match.group(1).decode() if match else str(json.loads(line)["first_seen"])[:7]
-        if not months_of:  # the newest paper's month
-            months_of = {_half(month)}
-            if (int(month[5:7]) - 1) % 6 < MONTHS_KEPT:
-                months_of.add(_half_before(month))
-        name = month if _half(month) in months_of else _half(month)
+        newest = newest or _half(month)  # the newest paper's
+        name = month if _half(month) == newest else _half(month)
         if name != group and found:
             yield group, months, found
             months, found = [], []
@@ -178,11 +175,6 @@ def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[
 def _half(month: str) -> str:
     """ "2026-06" -> "2026-h1", "2026-07" -> "2026-h2"."""
     return f"{month[:4]}-h{1 if month[5:7] <= '06' else 2}"
-
-
-def _half_before(month: str) -> str:
-    """The half-year before the month's: "2026-02" -> "2025-h2", "2026-08" -> "2026-h1"."""
-    return f"{month[:4]}-h1" if month[5:7] > "06" else f"{int(month[:4]) - 1}-h2"
 
 
 def record_material(line: bytes, revised: bool = False) -> bytes:

@@ -176,10 +176,12 @@ def test_light_dark_toggle_instant_navigation_and_search_index(site):
     assert bundles == ["2026-11/", "2026-h1/", "2025-h2/"]
     for bundle in bundles:
         assert (site / "site/pagefind" / bundle / "pagefind-entry.json").is_file()
-        # what search.js loads is there (pagefind.js, its WebAssembly); Pagefind's own UIs are not
+        # what search.js loads is there (pagefind.js, its WebAssembly); Pagefind's own UIs, its
+        # worker and its WebAssembly for no known language are not (the browser tests load it all)
         shipped = {p.name for p in (site / "site/pagefind" / bundle).iterdir()}
         assert {"pagefind.js", "wasm.en.pagefind"} <= shipped
         assert not {n for n in shipped if n.startswith(("pagefind-ui", "pagefind-component", "pagefind-modular"))}
+        assert not shipped & {"pagefind-worker.js", "wasm.unknown.pagefind"}
     assert (site / "site/search/index.html").is_file()
 
 

@@ -36,10 +36,9 @@
         return response.json();
       })
       .then(function (listing) {
-        // One bundle per month of the newest half-year (and of the last one in a half-year's
-        // first two months), then one per half-year ("2026-06", "2026-h1", "2025-h2"; see
-        // generator/search.py); each one's records carry its name as the filter "part", so a
-        // search can ask one bundle at a time.
+        // One bundle per month of the newest half-year, then one per half-year ("2026-06",
+        // "2026-h1", "2025-h2"; see generator/search.py); each one's records carry its name as
+        // the filter "part", so a search can ask one bundle at a time.
         // "revised": the papers revised after their half-year's bundle was made, of any year
         // (filter "year"); each other bundle's records of them are listed in "skip".
         var skip = listing.skip || {};
