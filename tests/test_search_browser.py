@@ -188,6 +188,9 @@ def test_a_paper_revised_after_its_half_year_is_found_once_as_it_reads_now(
     ):
         page.goto(f"{base_url}search/?{query}", wait_until="networkidle")
         assert results(page) == want, query
+        if query == f"q={REVISED_WORD}":
+            expect(page.locator(".digest-result").first).to_contain_text(REVISED_WORD)  # the snippet: as it reads now
+            shot(page, "search-revised")
     # A word of the sentences kept, that papers of both years hold: the paper once, by day (the
     # revised bundle comes last, so it is after the papers of 2025 unless merged by day).
     word, found = next(
