@@ -206,6 +206,34 @@ def test_a_paper_revised_after_its_half_year_is_found_once_as_it_reads_now(
     watch.assert_clean()
 
 
+def test_the_page_stems_words_as_pagefind_does(page, watch: Watch, base_url: str, project: Path) -> None:
+    """search.js's English stemmer (it tells a bundle's stand-in answer from a real one) gives
+    Python's snowballstemmer's stem, the one Pagefind indexes, for every word of the site."""
+    every = papers(project)
+    site_words = sorted({w for p in every for w in _words(p["title"] + " " + p["abstract"]) if w.isalpha()})
+    tricky = "dying lying skies news generalizations universal emergency pasted inning evening cried ties yelling"
+    tricky += " players joyfulness bled hopping agreed exceedingly"
+    site_words += tricky.split()
+    page.goto(f"{base_url}search/", wait_until="networkidle")
+    got = page.evaluate("words => words.map(w => window.digestStem(w))", site_words)
+    assert len(site_words) > 5000
+    assert [(w, g) for w, g in zip(site_words, got, strict=True) if g != _STEMMER.stemWord(w)] == []
+    watch.assert_clean()
+
+
+def test_a_rare_word_finds_its_papers_alone_whatever_the_other_bundles_hold(
+    page, watch: Watch, base_url: str, project: Path
+) -> None:
+    """ "viability" is in one paper of 2025; a bundle without it answers with the papers holding
+    "via" (Pagefind's stand-in: the longest indexed word its stem "viabil" starts with), which the
+    search drops, since no matched word's stem starts with "viabil"."""
+    want = expected_papers(papers(project), "viability")
+    assert len(want) == 1 and any("via" in _words(p["abstract"]) for p in papers(project))
+    page.goto(f"{base_url}search/?q=viability", wait_until="networkidle")
+    assert results(page) == [want[0]["id"]]
+    watch.assert_clean()
+
+
 @pytest.mark.parametrize("word", ["zqxwvjkb", WORD + "zz"])
 def test_a_word_that_occurs_nowhere_finds_nothing(page, watch: Watch, base_url: str, project: Path, word: str) -> None:
     # Pagefind answers such a word with the papers of the longest indexed word it starts with

@@ -163,61 +163,169 @@
 
   // --- Pagefind's stand-in word ------------------------------------------------------------------
   // When no indexed word starts with a query word's stem, Pagefind answers with the longest
-  // indexed word that the stem starts with ("zqxfoo" finds the papers holding "z"). A bundle's
-  // answer is then that one stand-in for every result, so its first result tells: if none of
-  // its matched words share the query word's stem, the word occurs nowhere in that bundle.
+  // indexed word that the stem starts with ("zqxfoo" finds the papers holding "z"; "viability",
+  // in a bundle without it, the papers holding "via"). A bundle's answer is then that one
+  // stand-in for every result, so its first result tells: when none of its matched words has a
+  // stem that starts with the query word's stem (the stems Pagefind matches by), the word occurs
+  // nowhere in that bundle.
 
-  var SUFFIXES = [
-    "ational", "tional", "ization", "ation", "ator", "alism", "aliti", "iviti", "biliti", "fulness",
-    "ousness", "iveness", "ement", "ment", "ness", "ance", "ence", "able", "ible", "ling", "ing",
-    "ingli", "edli", "ful", "ous", "ive", "ize", "ise", "iti", "ism", "ist", "ant", "ent", "ate",
-    "ali", "ical", "ic", "al", "er", "li", "ly", "ed", "es", "s", "e", "i", "y", "'",
-  ];
-
-  function fold(word) {
-    // Lower case, no accents or punctuation, y as i (the stemmer turns a final y into i).
-    return word.toLowerCase().normalize("NFD").replace(/[^\p{L}\p{N}]/gu, "").replace(/y/g, "i");
+  function plain(text) {
+    // Lower case letters and digits: no accents, no punctuation.
+    return text.toLowerCase().normalize("NFD").replace(/[^\p{L}\p{N}]/gu, "");
   }
 
-  // A lower bound on the length of the word's stem: strip every ending the English stemmer may
-  // strip, as long as any is left.
-  function stemFloor(word) {
-    var stem = word;
-    for (var stripped = true; stripped; ) {
-      stripped = false;
-      for (var i = 0; i < SUFFIXES.length; i++) {
-        var suffix = fold(SUFFIXES[i]);
-        if (suffix && stem.length - suffix.length >= 2 && stem.endsWith(suffix)) {
-          stem = stem.slice(0, -suffix.length);
-          stripped = true;
-          break;
-        }
-      }
-      if (!stripped && stem.length > 3 && stem[stem.length - 1] === stem[stem.length - 2]) {
-        stem = stem.slice(0, -1); // "modell" -> "model": the stemmer undoubles a final consonant
-        stripped = true;
-      }
-    }
-    return stem.length;
-  }
-
-  function commonPrefix(a, b) {
-    var n = 0;
-    while (n < a.length && n < b.length && a[n] === b[n]) n++;
-    return n;
+  function stemsOf(token) {
+    // A word of the content as Pagefind may have indexed it: whole, and each part between its
+    // punctuation ("LLM-based": "llmbase", "llm", "base").
+    var found = [englishStem(plain(token))];
+    token.split(/[^\p{L}\p{N}\p{M}]+/u).forEach(function (part) {
+      if (part) found.push(englishStem(plain(part)));
+    });
+    return found;
   }
 
   function holdsEveryTerm(record, query) {
     var all = words(record.content);
-    var matched = (record.locations || []).map(function (at) { return fold(all[at] || ""); });
+    var matched = [];
+    (record.locations || []).forEach(function (at) { matched.push.apply(matched, stemsOf(all[at] || "")); });
     if (!matched.length) return true; // matched by its title field alone: nothing to compare
     return words(query).every(function (term) {
-      term = fold(term);
-      if (!term) return true;
-      var floor = stemFloor(term);
-      return matched.some(function (word) { return commonPrefix(word, term) >= floor; });
+      var stem = englishStem(plain(term));
+      if (!stem) return true;
+      return matched.some(function (word) { return word.indexOf(stem) === 0; });
     });
   }
+
+  // --- the English Snowball stemmer (Porter2), as Pagefind stems words ----------------------------
+  // A port of snowballstem.org's english.sbl (the version of Python's snowballstemmer 3.x, whose
+  // stems Pagefind's index holds: tests/test_search_browser.py compares the two on every word of
+  // the site). `word`: lower case letters and digits.
+
+  var EXCEPTIONS = {
+    andes: "andes", atlas: "atlas", bias: "bias", cosmos: "cosmos", early: "earli", gently: "gentl",
+    howe: "howe", idly: "idl", news: "news", only: "onli", singly: "singl", skies: "sky", skis: "ski",
+    sky: "sky", ugly: "ugli",
+  };
+  var R1_PREFIXES = ["univers", "commun", "arsen", "emerg", "gener", "inter", "later", "organ", "past"];
+  var STEP_1B_WHOLE = ["even", "cann", "inn", "earr", "herr", "out"]; // + "ing": kept as they are
+  var STEP_2 = [
+    ["ational", "ate"], ["tional", "tion"], ["ization", "ize"], ["iveness", "ive"], ["fulness", "ful"],
+    ["ousness", "ous"], ["biliti", "ble"], ["lessli", "less"], ["ation", "ate"], ["alism", "al"],
+    ["aliti", "al"], ["iviti", "ive"], ["fulli", "ful"], ["ousli", "ous"], ["entli", "ent"],
+    ["ogist", "og"], ["anci", "ance"], ["enci", "ence"], ["abli", "able"], ["alli", "al"],
+    ["izer", "ize"], ["ator", "ate"], ["bli", "ble"], ["ogi", "og"], ["li", ""],
+  ];
+  var STEP_3 = [
+    ["ational", "ate"], ["tional", "tion"], ["alize", "al"], ["icate", "ic"], ["iciti", "ic"],
+    ["ative", ""], ["ical", "ic"], ["ness", ""], ["ful", ""],
+  ];
+  var STEP_4 = [
+    "ement", "ance", "ence", "able", "ible", "ment", "ant", "ent", "ism", "ate", "iti", "ous", "ive",
+    "ize", "ion", "al", "er", "ic",
+  ];
+
+  [STEP_2, STEP_3].forEach(function (list) { list.sort(function (a, b) { return b[0].length - a[0].length; }); });
+  STEP_4.sort(function (a, b) { return b.length - a.length; });
+
+  function vowel(c) { return "aeiouy".indexOf(c) >= 0; } // a consonant y is "Y"
+
+  function longest(word, list, key) {
+    // The longest entry the word ends with (lists are longest first), or null.
+    for (var i = 0; i < list.length; i++) {
+      var suffix = key ? list[i][0] : list[i];
+      if (word.length >= suffix.length && word.slice(word.length - suffix.length) === suffix) return list[i];
+    }
+    return null;
+  }
+
+  function shortSyllableAt(w, end) {
+    // w[..end) ends in a short syllable: non-vowel, vowel, non-vowel other than w, x and Y; or
+    // vowel, non-vowel at the start; or "past".
+    var a = w[end - 3], b = w[end - 2], c = w[end - 1];
+    if (end >= 3 && !vowel(a) && vowel(b) && !vowel(c) && "wxY".indexOf(c) < 0) return true;
+    if (end === 2 && vowel(b) && !vowel(c)) return true;
+    return end >= 4 && w.slice(end - 4, end) === "past";
+  }
+
+  function regions(w) {
+    var p1 = w.length, p2 = w.length;
+    var prefix = R1_PREFIXES.filter(function (p) { return w.indexOf(p) === 0; })[0];
+    var after = function (from) { // after the first non-vowel that follows a vowel, from `from`
+      for (var i = from + 1; i < w.length; i++) if (vowel(w[i - 1]) && !vowel(w[i])) return i + 1;
+      return w.length;
+    };
+    if (prefix) p1 = prefix.length;
+    else {
+      var i = 0;
+      while (i < w.length && !vowel(w[i])) i++;
+      p1 = i < w.length ? after(i) : w.length;
+    }
+    p2 = p1 < w.length ? after(p1) : w.length;
+    return [p1, p2];
+  }
+
+  function englishStem(word) {
+    if (EXCEPTIONS.hasOwnProperty(word)) return EXCEPTIONS[word];
+    if (word.length < 3) return word;
+    var w = word.charAt(0) === "y" ? "Y" + word.slice(1) : word;
+    for (var k = 1; k < w.length; k++) if (w[k] === "y" && vowel(w[k - 1])) w = w.slice(0, k) + "Y" + w.slice(k + 1);
+    var r = regions(w), p1 = r[0], p2 = r[1];
+    var ends = function (s) { return w.length >= s.length && w.slice(w.length - s.length) === s; };
+    // Step 1a
+    if (ends("sses")) w = w.slice(0, -2);
+    else if (ends("ied") || ends("ies")) w = w.slice(0, -3) + (w.length > 4 ? "i" : "ie");
+    else if (ends("s") && !ends("ss") && !ends("us")) {
+      for (var v = w.length - 3; v >= 0; v--) if (vowel(w[v])) { w = w.slice(0, -1); break; }
+    }
+    // Step 1b
+    var s1b = longest(w, ["eedly", "ingly", "edly", "eed", "ing", "ed"]);
+    if (s1b === "eed" || s1b === "eedly") {
+      var base = w.length - s1b.length;
+      if (base >= p1 && ["succ", "proc", "exc"].indexOf(w.slice(0, base)) < 0) w = w.slice(0, base) + "ee";
+    } else if (s1b) {
+      var stem = w.slice(0, w.length - s1b.length);
+      var done = false;
+      if (s1b === "ing") {
+        if (/^[^aeiouy]y$/.test(stem)) { w = stem.charAt(0) + "ie"; done = true; }
+        else if (STEP_1B_WHOLE.indexOf(stem) >= 0) done = true;
+      }
+      if (!done && /[aeiouy]/.test(stem)) {
+        w = stem;
+        if (ends("at") || ends("bl") || ends("iz")) w += "e";
+        else if (/(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/.test(w)) {
+          if (!(w.length === 3 && "aeo".indexOf(w[0]) >= 0)) w = w.slice(0, -1);
+        } else if (p1 === w.length && shortSyllableAt(w, w.length)) w += "e";
+      }
+    }
+    // Step 1c
+    if (w.length > 2 && (ends("y") || ends("Y")) && !vowel(w[w.length - 2])) w = w.slice(0, -1) + "i";
+    // Steps 2 and 3: in R1
+    var rule = longest(w, STEP_2, true);
+    if (rule && w.length - rule[0].length >= p1) {
+      var at = w.length - rule[0].length;
+      if (rule[0] === "li") { if ("cdeghkmnrt".indexOf(w[at - 1]) >= 0) w = w.slice(0, at); }
+      else if (rule[0] === "ogi") { if (w[at - 1] === "l") w = w.slice(0, at) + "og"; }
+      else w = w.slice(0, at) + rule[1];
+    }
+    rule = longest(w, STEP_3, true);
+    if (rule && w.length - rule[0].length >= p1 && (rule[0] !== "ative" || w.length - 5 >= p2)) {
+      w = w.slice(0, w.length - rule[0].length) + rule[1];
+    }
+    // Step 4: in R2
+    var suffix = longest(w, STEP_4);
+    if (suffix && w.length - suffix.length >= p2) {
+      var cut = w.length - suffix.length;
+      if (suffix !== "ion" || "st".indexOf(w[cut - 1]) >= 0) w = w.slice(0, cut);
+    }
+    // Step 5
+    if (ends("e")) {
+      var e = w.length - 1;
+      if (e >= p2 || (e >= p1 && !shortSyllableAt(w, e))) w = w.slice(0, -1);
+    } else if (ends("ll") && w.length - 1 >= p2) w = w.slice(0, -1);
+    return w.replace(/Y/g, "y");
+  }
+
+  window.digestStem = englishStem; // tests/test_search_browser.py holds it to Python's snowballstemmer
 
   // --- one result: title, date, themes and a snippet of the abstract alone -------------
 
