@@ -511,10 +511,9 @@ class SearchIndex:
                     file = _urls_file(self._bundles[name])
                     try:
                         urls[name] = json.loads(file.read_text(encoding="utf-8"))
-                    except (OSError, ValueError) as exc:
-                        raise RuntimeError(
-                            f"{file} is damaged ({exc}): delete it, the next build indexes again"
-                        ) from None
+                    except (OSError, ValueError):  # damaged: read again from the bundle's own files
+                        urls[name] = fragments_by_url(self._bundles[name])
+                        file.write_text(json.dumps(urls[name], sort_keys=True), encoding="utf-8")
                 if url in urls[name]:
                     skipped.setdefault(name, []).append(urls[name][url].split("_", 1)[-1])
                     break

@@ -344,6 +344,11 @@ def test_a_paper_revised_after_its_half_year_leaves_that_bundle_as_it_was_and_is
     monkeypatch.setattr(search, "paper_record", lambda p, *a: made.append((p["id"], *a[2:])) or original(p, *a))
     after = build(tmp_path / "site2")
     assert made == [("paper-9", True)]  # the revised bundle's record only: nothing else indexed again
+    # A damaged file of fragments by URL beside a cached bundle is read again from the bundle.
+    [urls] = list(cache.glob("2025-h1-*.urls.json"))
+    kept = urls.read_bytes()
+    urls.write_text("{not json")
+    assert build(tmp_path / "site2") == after and urls.read_bytes() == kept
     cache = tmp_path / "fresh"
     assert build(tmp_path / "site3") == after  # what an index of the same archive from nothing gives
 
