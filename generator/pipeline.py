@@ -101,12 +101,12 @@ def parse_all(
 def assign_themes(papers: list[Paper], config: Config, cache: BuildCache | None, model: ThemeModel) -> list[Paper]:
     """Papers with their themes: computed from each paper's own text and the model (or reused
     from the cache, keyed by the model's fingerprint), then pins."""
-    earlier = [p for p in papers if p.earlier is not None]
-    texts = [(p.title, p.abstract) for p in papers] + [(p.earlier.title, p.earlier.abstract) for p in earlier]  # type: ignore[union-attr]
+    earlier = [(p.id, p.earlier) for p in papers if p.earlier is not None]
+    texts = [(p.title, p.abstract) for p in papers] + [(e.title, e.abstract) for _, e in earlier]
     assign_many = functools.partial(assign_texts, model=model)
     assigned = cache.themes_of(texts, model.fingerprint, assign_many) if cache else assign_many(texts)
     # What a paper showed before a revision gets the themes that text gets (its search record).
-    then = {p.id: themes for p, themes in zip(earlier, assigned[len(papers) :], strict=True)}
+    then = {pid: themes for (pid, _), themes in zip(earlier, assigned[len(papers) :], strict=True)}
     return [
         replace(
             paper,

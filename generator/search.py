@@ -386,8 +386,8 @@ class SearchIndex:
         bundle_lines), one split into equal parts of at most PART_SIZE ("2025-h2-1" the newest)
         when it has more. A bundle in the cache (see bundle_key) comes without records: none of
         its lines is parsed."""
-        revised: list[bytes] = []  # the lines of the papers revised after their half-year
-        revised_pages: dict[str, list[str]] = {}  # their ids -> the pages holding their anchor
+        revised: list[tuple[bytes, dict[str, Any]]] = []  # the papers revised after their half-year
+        revised_urls: dict[str, list[str]] = {}  # their ids -> [their record's URL]
         with open(archive, "rb") as stream:
             for group, months, lines in bundle_lines(stream):
                 anchors = anchors_by_page(sorted(page for month in months for page in pages.get(month, [])))
@@ -398,9 +398,9 @@ class SearchIndex:
                 for line in lines:
                     if _EARLIER in line:
                         paper = json.loads(line)
-                        revised.append(line)
-                        revised_pages[paper["id"]] = anchors.get(paper["id"], [])
-                        self._revised.append((paper_url(paper, anchors), names))
+                        revised.append((line, paper))
+                        revised_urls[paper["id"]] = [paper_url(paper, anchors)]
+                        self._revised.append((revised_urls[paper["id"]][0], names))
                 bundles = [self.cache_dir / f"{name}-{key}" for name in names]
                 if all(_complete(bundle) for bundle in bundles):
                     yield from ((name, bundle, None) for name, bundle in zip(names, bundles, strict=True))
@@ -411,14 +411,17 @@ class SearchIndex:
                 for n, (name, bundle) in enumerate(zip(names, bundles, strict=True)):
                     yield name, bundle, records[n * len(records) // count : (n + 1) * len(records) // count]
         if revised:  # one bundle (a few papers a week): revising one indexes these again
-            key = bundle_key(revised, revised_pages, theme_names, self.language, revised=True)
+            key = bundle_key([line for line, _ in revised], revised_urls, theme_names, self.language, revised=True)
             self._order.append(REVISED)
             bundle = self.cache_dir / f"{REVISED}-{key}"
             if _complete(bundle):
                 yield REVISED, bundle, None
             else:
-                papers = [json.loads(line) for line in revised]
-                yield REVISED, bundle, [paper_record(p, paper_url(p, revised_pages), theme_names, True) for p in papers]
+                yield (
+                    REVISED,
+                    bundle,
+                    [paper_record(p, revised_urls[p["id"]][0], theme_names, True) for _, p in revised],
+                )
 
     def _worker(self) -> None:
         thread = threading.Thread(target=self._run, name="pagefind", daemon=True)

@@ -178,9 +178,8 @@
     // A word of the content as Pagefind may have indexed it: whole, and each part between its
     // punctuation ("LLM-based": "llmbase", "llm", "base").
     var found = [englishStem(plain(token))];
-    token.split(/[^\p{L}\p{N}\p{M}]+/u).forEach(function (part) {
-      if (part) found.push(englishStem(plain(part)));
-    });
+    var parts = token.split(/[^\p{L}\p{N}\p{M}]+/u).filter(Boolean);
+    if (parts.length > 1) parts.forEach(function (part) { found.push(englishStem(plain(part))); });
     return found;
   }
 
@@ -233,7 +232,7 @@
     // The longest entry the word ends with (lists are longest first), or null.
     for (var i = 0; i < list.length; i++) {
       var suffix = key ? list[i][0] : list[i];
-      if (word.length >= suffix.length && word.slice(word.length - suffix.length) === suffix) return list[i];
+      if (word.endsWith(suffix)) return list[i];
     }
     return null;
   }
@@ -248,7 +247,7 @@
   }
 
   function regions(w) {
-    var p1 = w.length, p2 = w.length;
+    var p1;
     var prefix = R1_PREFIXES.filter(function (p) { return w.indexOf(p) === 0; })[0];
     var after = function (from) { // after the first non-vowel that follows a vowel, from `from`
       for (var i = from + 1; i < w.length; i++) if (vowel(w[i - 1]) && !vowel(w[i])) return i + 1;
@@ -260,8 +259,7 @@
       while (i < w.length && !vowel(w[i])) i++;
       p1 = i < w.length ? after(i) : w.length;
     }
-    p2 = p1 < w.length ? after(p1) : w.length;
-    return [p1, p2];
+    return [p1, p1 < w.length ? after(p1) : w.length];
   }
 
   function englishStem(word) {
@@ -270,7 +268,7 @@
     var w = word.charAt(0) === "y" ? "Y" + word.slice(1) : word;
     for (var k = 1; k < w.length; k++) if (w[k] === "y" && vowel(w[k - 1])) w = w.slice(0, k) + "Y" + w.slice(k + 1);
     var r = regions(w), p1 = r[0], p2 = r[1];
-    var ends = function (s) { return w.length >= s.length && w.slice(w.length - s.length) === s; };
+    var ends = function (s) { return w.endsWith(s); };
     // Step 1a
     if (ends("sses")) w = w.slice(0, -2);
     else if (ends("ied") || ends("ies")) w = w.slice(0, -3) + (w.length > 4 ? "i" : "ie");
