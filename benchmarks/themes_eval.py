@@ -1,7 +1,7 @@
 """Cross-validated quality of theme assignment on the shipped labelled papers.
 
 Usage: python benchmarks/themes_eval.py [LABELS.jsonl] [--folds K] [--without-rules] [--examples FILE]
-                                        [--themes THEMES.yml]
+                                        [--themes THEMES.yml] [--disagreements]
 
 Reads the labelled papers (title, abstract, primary, secondary) from the repository's
 themes-labels.jsonl (or LABELS), splits them into K deterministic stratified folds (the i-th
@@ -24,6 +24,10 @@ training; they are never among the papers judged. benchmarks/data/themes-example
 --without-rules gives every paper zero rule scores (labelled papers and the themes' description
 examples alike), so the model learns from the embedding, the description closeness and the
 tf-idf only: nothing in it was written while looking at these papers, an honest lower bound.
+
+--disagreements lists the labelled papers whose cross-validated primary is not their label's,
+those whose model primary is not among their labelled themes at all first, each with its line
+in the labels file: a label to check, or a theme that needs more labelled papers like it.
 
 --themes FILE reads another themes.yml. benchmarks/data/themes-taxonomy.yml (written by
 benchmarks/taxonomy_rules.py from the taxonomy table alone, no paper looked at) gives the honest
@@ -119,6 +123,25 @@ def cross_validate(
     return predicted
 
 
+def disagreements(examples: list[Example], predicted: list[tuple[str, ...]]) -> list[str]:
+    """The labelled papers whose cross-validated primary is not their label's, worst first (the
+    model's primary is not even among the labelled themes), then by where they are labelled:
+    each one a label to check, or a sign that its theme needs more labelled papers."""
+    wrong = [(ex, got) for ex, got in zip(examples, predicted, strict=True) if got[0] != ex.primary]
+    wrong.sort(key=lambda pair: (pair[1][0] in pair[0].themes, _line_order(pair[0].source)))
+    return [
+        f"  {ex.source}: labelled {', '.join(ex.themes)} -> model {', '.join(got)}"
+        f"{'' if got[0] in ex.themes else '  (its primary is none of the labelled themes)'}\n    {ex.title[:100]}"
+        for ex, got in wrong
+    ]
+
+
+def _line_order(source: str) -> tuple[str, int]:
+    """ "themes-labels.jsonl:12" -> ("themes-labels.jsonl", 12): line 9 before line 10."""
+    path, _, number = source.rpartition(":")
+    return (path, int(number)) if number.isdigit() else (source, 0)
+
+
 def secondary_figures(examples: list[Example], predicted: list[tuple[str, ...]], ratio: float) -> str:
     """How the predicted secondary themes compare with the labelled ones."""
     hits = sum(len(set(ex.themes[1:]) & set(got[1:])) for ex, got in zip(examples, predicted, strict=True))
@@ -152,6 +175,7 @@ def drop_rules() -> None:
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     without_rules = "--without-rules" in argv
+    show_disagreements = "--disagreements" in argv
     if without_rules:
         drop_rules()
     k = int(argv[argv.index("--folds") + 1]) if "--folds" in argv else 5
@@ -200,6 +224,9 @@ def main(argv: list[str]) -> int:
     print("confusion of the cross-validated model (labelled -> predicted: count):")
     for (gold, got), count in sorted(cv["confusion"].items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {gold} -> {got}: {count}")
+    if show_disagreements:
+        print("labelled papers the cross-validated model puts elsewhere (label, then the model's themes):")
+        print("\n".join(disagreements(examples, full)))
     print(
         "note: these are cross-validated figures (each paper judged by a model that never saw it).\n"
         "The themes.yml terms were written while looking at these papers, so the rules' part is\n"

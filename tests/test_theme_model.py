@@ -327,6 +327,23 @@ def test_cross_validated_accuracy_on_the_shipped_labels_stays_above_its_floor():
     assert 0.05 <= result["other"] <= 0.14
 
 
+def test_the_disagreements_list_the_papers_judged_wrong_worst_first_in_line_order():
+    from benchmarks.themes_eval import disagreements
+
+    def labelled(line: int, *themes: str) -> Example:
+        return Example(f"paper {line}", "", themes, f"themes-labels.jsonl:{line}")
+
+    examples = [labelled(10, "steering", "interpretability"), labelled(9, "cognition"), labelled(2, "multimodal")]
+    examples += [labelled(11, "steering")]
+    predicted = [("interpretability", "steering"), ("neuroscience",), ("multimodal", "hallucination"), ("multimodal",)]
+    lines = disagreements(examples, predicted)
+    # a right primary is not listed, whatever its secondaries; a primary that is none of the
+    # labelled themes comes first; then by line (9 before 11, not as text)
+    assert [entry.split(":")[1] for entry in lines] == ["9", "11", "10"]
+    assert "labelled cognition -> model neuroscience  (its primary is none" in lines[0]
+    assert lines[2].endswith("interpretability, steering\n    paper 10")
+
+
 def test_the_evaluation_without_rules_gives_every_paper_zero_rule_scores(monkeypatch):
     import generator.theme_model as theme_model
     from benchmarks.themes_eval import drop_rules
