@@ -109,7 +109,7 @@ MUTATIONS: dict[str, list[Mutation]] = {
         Mutation("    if best is None or scores[best] < config.threshold or scores[best] <= 0:", "    if best is None or scores[best] <= config.threshold or scores[best] <= 0:", "the threshold itself excluded"),
         Mutation("    order = sorted(range(len(config.themes)), key=lambda i: (-scores[i], i))", "    order = sorted(range(len(config.themes)), key=lambda i: (-scores[i], -i))", "ties go to the last theme"),
         Mutation("            points = term.weight * min(count, cap)", "            points = term.weight * count", "the abstract cap ignored"),
-        Mutation("    scores = [round(s * t.boost, 3) for s, t in zip(scores, config.themes, strict=True)]", "    scores = [round(s, 3) for s, t in zip(scores, config.themes, strict=True)]", "boost ignored"),
+        Mutation("    return [round(s * t.boost, 3) for s, t in zip(sums, config.themes, strict=True)]", "    return [round(s, 3) for s, t in zip(sums, config.themes, strict=True)]", "boost ignored"),
         Mutation("            points = term.weight * (title_weight + min(count, cap))", "            points = term.weight * (1 + min(count, cap))", "title weight ignored"),
         Mutation("                elif value in ids:", "                elif False:", "a theme listed twice in an override"),
         Mutation("            elif len(items) > most:", "            elif len(items) > most + 1:", "an override with too many themes"),

@@ -13,6 +13,9 @@ on those training folds -- and assigns themes to the held-out fold. It prints:
   primary is the labelled primary or one of its secondaries), macro-F1 over primaries, and
   the share of papers put in `other` (predicted and labelled);
 * the same for the rules of themes.yml alone (no learning) for comparison;
+* both again as if nobody had tuned the rules on these papers: each paper judged without the
+  terms of its labelled themes that no other labelled paper of the theme has (1), or at most
+  one other (2) -- the terms most likely written for it (unseen_rules);
 * a learning curve: the same cross-validation with 25/50/75/100% of each training fold;
 * the confusion pairs of the cross-validated model.
 
@@ -45,6 +48,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +69,14 @@ from generator.theme_model import (  # noqa: E402  (needs the path above)
     with_labels,
     written_examples,
 )
-from generator.themes import OTHER, ThemeConfig, choose, parse_theme_config  # noqa: E402
+from generator.themes import (  # noqa: E402
+    OTHER,
+    ThemeConfig,
+    choose,
+    parse_theme_config,
+    term_points,
+    theme_scores,
+)
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
@@ -99,10 +110,13 @@ def cross_validate(
     k: int,
     fraction: float = 1.0,
     themes_out: list[tuple[str, ...]] | None = None,
+    judged_rules: np.ndarray | None = None,
 ) -> list[str]:
     """Each example's predicted primary from a model fitted without its fold. With fraction < 1
     only the first share of each training fold's papers per theme is used (deterministic).
-    `themes_out`, when given, receives each example's predicted themes (primary first)."""
+    `themes_out`, when given, receives each example's predicted themes (primary first).
+    `judged_rules`, when given, are the rule scores the held-out fold is judged with (the
+    model is still fitted on `scored`'s): see unseen_rules."""
     folds = folds_of([ex.primary for ex in examples], k)
     predicted = [""] * len(examples)
     every: list[tuple[str, ...]] = [()] * len(examples)
@@ -116,11 +130,36 @@ def cross_validate(
             train = sorted(i for rows in by_theme.values() for i in rows[: max(1, round(len(rows) * fraction))])
         model = fit(config, [examples[i] for i in train], _take(scored, train))
         assert model is not None
-        for i, themes in zip(test, predict(model, _take(scored, test), config), strict=True):
+        judged = _take(scored, test)
+        if judged_rules is not None:
+            judged = replace(judged, rules=judged_rules[test])
+        for i, themes in zip(test, predict(model, judged, config), strict=True):
             predicted[i], every[i] = themes[0], themes
     if themes_out is not None:
         themes_out[:] = every
     return predicted
+
+
+def unseen_rules(examples: list[Example], config: ThemeConfig, at_most: int) -> np.ndarray:
+    """Each labelled paper's rule scores without the terms that may have been written for it:
+    those of a theme it is labelled with that fire on at most `at_most` of the labelled papers
+    of that theme, itself included. The shipped terms were added while looking at these papers,
+    and a term that only this one of them has is most likely one of those. Judged with these
+    scores, a labelled paper meets the rules roughly as a paper nobody tuned for would."""
+    found = [term_points(ex.title, ex.abstract, config) for ex in examples]
+    theme_of = [theme for theme, _ in config._matcher.terms]  # each term's theme, by index
+    labelled = [{config.ids.index(t) for t in ex.themes} for ex in examples]
+    holders: Counter[int] = Counter()  # per term: how many labelled papers of its theme have it
+    for themes, terms in zip(labelled, found, strict=True):
+        holders.update(term for term, _, _ in terms if theme_of[term] in themes)
+    rows = []
+    for themes, terms in zip(labelled, found, strict=True):
+        sums = [0.0] * len(config.themes)
+        for term, points, _ in terms:
+            if theme_of[term] not in themes or holders[term] > at_most:
+                sums[theme_of[term]] += points
+        rows.append(theme_scores(sums, config))
+    return np.array(rows, dtype=np.float64).reshape(len(examples), len(config.themes))
 
 
 def disagreements(examples: list[Example], predicted: list[tuple[str, ...]]) -> list[str]:
@@ -162,7 +201,7 @@ def _take(scored: Scored, rows: list[int]) -> Scored:
 
 def line(name: str, result: dict) -> str:
     return (
-        f"{name:<34} n={result['n']}  strict {result['strict']:.3f}  lenient {result['lenient']:.3f}  "
+        f"{name:<38} n={result['n']}  strict {result['strict']:.3f}  lenient {result['lenient']:.3f}  "
         f"macro-F1 {result['macro_f1']:.3f}  other {result['other']:.1%}"
     )
 
@@ -212,6 +251,15 @@ def main(argv: list[str]) -> int:
     cv = figures(examples, cross_validate(examples, scored, config, k, themes_out=full))
     print(line("learned model, cross-validated", cv))
     print("  " + secondary_figures(examples, full, config.secondary_ratio))
+    if not without_rules:
+        print("as if nobody had tuned the rules on these papers: each paper judged without the terms of")
+        print("its labelled themes found in (1) no other labelled paper of the theme, (2) at most one other:")
+        for at_most in (1, 2):
+            unseen = unseen_rules(examples, config, at_most)
+            rules = [choose(list(row), config)[0] for row in unseen]
+            print(line(f"  ({at_most}) rules alone", figures(examples, rules)))
+            judged = cross_validate(examples, scored, config, k, judged_rules=unseen)
+            print(line(f"  ({at_most}) learned model, cross-validated", figures(examples, judged)))
     print("learning curve (share of each training fold used):")
     for fraction in (0.25, 0.5, 0.75):
         print(

@@ -587,27 +587,47 @@ def _score(
     split: tuple[list[str], list[str]] | None = None,
     reasons: bool = True,
 ):
+    scores = [0.0] * len(config.themes)
+    hits: list[list[tuple[float, str]]] = [[] for _ in config.themes]
+    for term_index, points, label in term_points(title, abstract, config, split, reasons):
+        theme_index = config._matcher.terms[term_index][0]
+        scores[theme_index] += points
+        if reasons:
+            hits[theme_index].append((points, label))
+    return theme_scores(scores, config), hits
+
+
+def term_points(
+    title: str,
+    abstract: str,
+    config: ThemeConfig,
+    split: tuple[list[str], list[str]] | None = None,
+    reasons: bool = False,
+) -> list[tuple[int, float, str]]:
+    """Each term found in the paper, in the matcher's term order: (its index in the matcher's
+    terms, the points it gives its theme, what was found -- with `reasons` only, else "")."""
     matcher = config._matcher
     title_words, abstract_words = split if split is not None else (None, None)
     in_title = matcher.count(title, title_words)
     in_abstract = matcher.count(abstract, abstract_words)
-    scores = [0.0] * len(config.themes)
-    hits: list[list[tuple[float, str]]] = [[] for _ in config.themes]
-    title_weight, cap, terms = config.title_weight, config.abstract_cap, matcher.terms
+    title_weight, cap = config.title_weight, config.abstract_cap
+    found = []
     for term_index in sorted(in_title.keys() | in_abstract.keys()):
-        theme_index, term = terms[term_index]
+        term = matcher.terms[term_index][1]
         count = in_abstract.get(term_index, 0)
         if term_index in in_title:
             points = term.weight * (title_weight + min(count, cap))
             label = f"{term.text} (title, {count}x in abstract)" if count else f"{term.text} (title)"
         else:
             points = term.weight * min(count, cap)
-            label = f"{term.text} ({count}x in abstract)" if reasons else ""
-        scores[theme_index] += points
-        if reasons:
-            hits[theme_index].append((points, label))
-    scores = [round(s * t.boost, 3) for s, t in zip(scores, config.themes, strict=True)]
-    return scores, hits
+            label = f"{term.text} ({count}x in abstract)"
+        found.append((term_index, points, label if reasons else ""))
+    return found
+
+
+def theme_scores(sums: Sequence[float], config: ThemeConfig) -> list[float]:
+    """Per-theme sums of term points (config order) -> the themes' rule scores (boosted, rounded)."""
+    return [round(s * t.boost, 3) for s, t in zip(sums, config.themes, strict=True)]
 
 
 def choose(scores: Sequence[float], config: ThemeConfig) -> tuple[str, ...]:

@@ -369,3 +369,29 @@ def test_word_counts_over_a_vocabulary_keep_its_words_only_and_count_title_words
     # restricted in the workers or afterwards: the same counts
     restricted = Scored.of([text], LABELLED, vocabulary)
     assert restricted.counts_in(vocabulary).toarray().tolist() == [row]
+
+
+def test_judged_as_unseen_a_paper_loses_the_terms_of_its_themes_no_other_labelled_paper_has():
+    from benchmarks.themes_eval import unseen_rules
+    from generator.theme_model import rule_scores
+
+    config = parse_theme_config(
+        "title_weight: 3\nthemes:\n"
+        "  - {id: a, name: A, description: a, keywords: [alpha, shared]}\n"
+        "  - {id: b, name: B, description: b, keywords: [beta]}\n"
+        "  - {id: other, name: Other, description: none}\n"
+    )
+    examples = [
+        Example("one", "alpha shared", ("a",), "l:1"),
+        Example("two", "shared shared", ("a",), "l:2"),
+        Example("three", "alpha beta", ("b",), "l:3"),  # alpha is not a term of its themes
+    ]
+    a, b = config.ids.index("a"), config.ids.index("b")
+    everything = rule_scores([(ex.title, ex.abstract) for ex in examples], config)
+    assert (unseen_rules(examples, config, 0) == everything).all()
+    one = unseen_rules(examples, config, 1)
+    assert one[0, a] == 1.0  # alpha only it has (of the papers labelled a): shared stays
+    assert one[1, a] == 2.0  # shared: two labelled papers have it
+    assert one[2, a] == 1.0 and one[2, b] == 0.0  # alpha stays (not its theme), beta goes
+    two = unseen_rules(examples, config, 2)
+    assert two[0, a] == two[1, a] == 0.0 and two[2, a] == 1.0
