@@ -146,7 +146,7 @@ def render_feeds_of(
     out[ATOM_PATH] = _atom(main, site, ATOM_PATH, entries.get_all(main_items), never)
     out[JSON_PATH] = _json_feed(main, site, main_items, names, moments)
     for theme_id, name in theme_list:
-        channel = _Channel(f"{site_name} — {name}", f"{name}: {description}", site.site_url)
+        channel = _Channel(f"{site_name} — {name}", f"{name}: {description}", theme_page_url(site, theme_id))
         members = entries.get_all(items(by_theme[theme_id]))
         out[theme_rss_path(theme_id)] = _rss(channel, site, theme_rss_path(theme_id), members, never)
         out[theme_atom_path(theme_id)] = _atom(channel, site, theme_atom_path(theme_id), members, never)
@@ -367,7 +367,7 @@ def _opml(site: SiteConfig, themes: Sequence[tuple[str, str]]) -> bytes:
     if not themes:
         _outline(body, site_name, _url(site, RSS_PATH), site.site_url)
     for theme_id, name in themes:
-        _outline(body, f"{site_name} — {_text(name)}", _url(site, theme_rss_path(theme_id)), site.site_url)
+        _outline(body, f"{site_name} — {_text(name)}", _url(site, theme_rss_path(theme_id)), theme_page_url(site, theme_id))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -412,6 +412,11 @@ def _title(paper: Paper) -> str:
 def _text(value: str) -> str:
     """Text as XML can carry it: characters XML 1.0 forbids are dropped."""
     return _XML_INVALID_RE.sub("", value)
+
+
+def theme_page_url(site: SiteConfig, theme_id: str) -> str:
+    """The theme's page on the site: where a theme feed's own link leads (every theme has one)."""
+    return _url(site, f"themes/{theme_id}/")
 
 
 def _url(site: SiteConfig, path: str) -> str:

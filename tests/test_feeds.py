@@ -179,6 +179,7 @@ def test_theme_channels(out: dict[str, bytes]) -> None:
             feed = parse(out[path])
             assert feed.feed.title == f"Test digest — {name}"
             assert self_link(feed) == SITE.site_url + path
+            assert feed.feed.link == f"{SITE.site_url}themes/{theme_id}/", path  # the theme's page, not home
             assert as_datetime(feed.feed.updated_parsed) == newest[theme_id], path
             assert feed.feed.generator == "digest"
 
@@ -525,8 +526,8 @@ def test_opml_bundles_one_rss_feed_per_theme(out: dict[str, bytes]) -> None:
     for outline in outlines:
         assert outline.get("type") == "rss"
         assert outline.get("text")
-        assert outline.get("htmlUrl") == SITE.site_url
         path = outline.get("xmlUrl").removeprefix(SITE.site_url)
+        assert outline.get("htmlUrl") == f"{SITE.site_url}themes/{path.split('/')[-1].removesuffix('.xml')}/"
         assert parse(out[path]).feed.title == outline.get("title")
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -191,3 +192,16 @@ def test_the_archive_is_published_gzipped_and_equal_to_the_one_in_docs(site):
     published = site / "site/data/papers.json.gz"
     assert gzip.decompress(published.read_bytes()) == (site / "docs/data/papers.json").read_bytes()
     assert not (site / "site/data/papers.json").exists()
+
+
+def test_each_theme_feed_and_its_opml_entry_lead_to_the_themes_page(site):
+    import feedparser
+
+    site_url = "https://example.github.io/digest/"
+    opml = lxml.etree.fromstring((site / "site/feeds/opml.xml").read_bytes())
+    outlines = {o.get("xmlUrl"): o.get("htmlUrl") for o in opml.iter("outline")}
+    for theme in _taxonomy_ids():
+        feed = feedparser.parse((site / f"site/feeds/themes/{theme}.xml").read_bytes())
+        assert feed.feed.link == outlines[f"{site_url}feeds/themes/{theme}.xml"] == f"{site_url}themes/{theme}/"
+        page = html(site, f"themes/{theme}/index.html")
+        assert f"../../feeds/themes/{theme}.xml" in {a.get("href") for a in page.cssselect("a")}
