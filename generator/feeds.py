@@ -367,7 +367,9 @@ def _opml(site: SiteConfig, themes: Sequence[tuple[str, str]]) -> bytes:
     if not themes:
         _outline(body, site_name, _url(site, RSS_PATH), site.site_url)
     for theme_id, name in themes:
-        _outline(body, f"{site_name} — {_text(name)}", _url(site, theme_rss_path(theme_id)), theme_page_url(site, theme_id))
+        _outline(
+            body, f"{site_name} — {_text(name)}", _url(site, theme_rss_path(theme_id)), theme_page_url(site, theme_id)
+        )
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 

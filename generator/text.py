@@ -13,8 +13,12 @@ import re
 _ESCAPED = re.compile(r"\\([%&_#$])")
 # Text-style commands whose argument is plain text: "\emph{robust}" -> "robust".
 _TEXT_COMMAND = re.compile(
-    r"\\(?:emph|textbf|textit|texttt|textsc|textrm|textsf|underline|text|math(?:rm|bf|it|cal|bb))\{([^{}\\]*)\}"
+    r"\\(?:emph|textbf|textit|texttt|textsc|textrm|textsf|underline|text|url|math(?:rm|bf|it|cal|bb))\{([^{}\\]*)\}"
 )
+# An old-style font switch inside braces: "{\em status quo}" -> "status quo".
+_FONT_SWITCH = re.compile(r"\{\\(?:em|it|bf|sl|sc|tt|rm|sf)\s+([^{}\\]*)\}")
+# Raised or lowered text: "MC\textsuperscript{2}" -> "MC²" (letters without a form: "MC^x").
+_SCRIPT_COMMAND = re.compile(r"\\text(super|sub)script\{([^{}\\]{1,12})\}")
 # A tie between words, or a tie left from a citation: "Fig.~3", "models~mnih2007three" -> a space.
 _TIE = re.compile(r"(?<=[A-Za-z0-9.,;:)\]])~(?=[A-Za-z0-9(\[\\])")
 # Inline maths: "$O(n^2)$". Short, on one stretch, not an escaped dollar.
@@ -39,10 +43,19 @@ _SCRIPT = re.compile(r"([\^_])(?:\{([^{}]{1,12})\}|([0-9A-Za-z+\-]))")
 
 def _script(match: re.Match[str]) -> str:
     body = match.group(2) if match.group(2) is not None else match.group(3)
-    table = _SUPERSCRIPT if match.group(1) == "^" else _SUBSCRIPT
+    return _scripted(match.group(1), body)
+
+
+def _script_command(match: re.Match[str]) -> str:
+    return _scripted("^" if match.group(1) == "super" else "_", match.group(2))
+
+
+def _scripted(mark: str, body: str) -> str:
+    """Raised (mark "^") or lowered ("_") text in Unicode when every character has a form."""
+    table = _SUPERSCRIPT if mark == "^" else _SUBSCRIPT
     if all(ord(c) in table for c in body):
         return body.translate(table)
-    return match.group(1) + body  # letters without a Unicode form: "x_{i}" -> "x_i"
+    return mark + body  # letters without a Unicode form: "x_{i}" -> "x_i"
 
 
 def _command(match: re.Match[str]) -> str:
@@ -65,6 +78,8 @@ def display(text: str) -> str:
     if "\\" not in text and "~" not in text and "$" not in text:
         return text
     text = _INLINE_MATH.sub(_maths, text)
+    text = _SCRIPT_COMMAND.sub(_script_command, text)
+    text = _FONT_SWITCH.sub(r"\1", text)
     text = _TEXT_COMMAND.sub(r"\1", text)
     text = _ESCAPED.sub(r"\1", text)
     return _TIE.sub(" ", text)

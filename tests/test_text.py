@@ -24,6 +24,9 @@ from generator.text import OPENING_MAX, SHORT_ABSTRACT, display, opening
         (r"runs in $O(n^2)$ time with $\alpha=0.5$", "runs in O(n²) time with α=0.5"),
         (r"a loss of $10^{-3}$ and $x_i \leq \epsilon$", "a loss of 10⁻³ and x_i ≤ ε"),
         (r"R\&D at 5\$ each", "R&D at 5$ each"),
+        (r"keeps the {\em status quo} and {\it short-term} gains", "keeps the status quo and short-term gains"),
+        (r"MC\textsuperscript{2} and H\textsubscript{2}O, not R\textsuperscript{x}", "MC² and H₂O, not R^x"),
+        (r"code at \url{https://etods.net/}.", "code at https://etods.net/."),
     ],
 )
 def test_latex_leftovers_read_as_text(raw, shown):

@@ -32,7 +32,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "digest-copy";
-      button.setAttribute("aria-label", "Copy the link to this paper");
+      button.setAttribute("aria-label", "Copy link to this paper");  // begins with what it shows (WCAG 2.5.3)
       button.title = "Copy link";
       button.textContent = "Copy link";
       button.addEventListener("click", function () {
