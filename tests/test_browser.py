@@ -721,6 +721,37 @@ def test_chart_text_is_readable_on_a_phone(browser, base_url: str) -> None:
         context.close()
 
 
+def test_a_page_title_takes_no_more_lines_than_its_words_on_a_phone(browser, base_url: str) -> None:
+    """The ¶ of a page title would link the page to itself; wrapped on a phone it left an empty
+    line under the title. The title's box is as tall as its words."""
+    watch = Watch()
+    context, page = _open_mode(browser, watch, "phone")
+    try:
+        extra = {}
+        for path in ("themes/steering/", "themes/cognition/", PAGES["day-busiest"], PAGES["stats"]):
+            _goto(page, base_url + path, "phone")
+            extra[path] = page.evaluate(
+                """() => {
+                    const title = document.querySelector('.md-content h1');
+                    const walker = document.createTreeWalker(title, NodeFilter.SHOW_TEXT);
+                    let top = Infinity, bottom = -Infinity;
+                    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                        if (!node.textContent.trim() || node.parentElement.closest('.headerlink')) continue;
+                        const range = document.createRange();
+                        range.selectNodeContents(node);
+                        const box = range.getBoundingClientRect();
+                        top = Math.min(top, box.top); bottom = Math.max(bottom, box.bottom);
+                    }
+                    const box = title.getBoundingClientRect();
+                    return Math.round(box.height - (bottom - top));
+                }"""
+            )
+        assert all(px <= 12 for px in extra.values()), extra  # px beyond the words' lines
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
 def test_links_in_text_are_underlined(page, watch: Watch, base_url: str) -> None:
     """Links in running text are told apart by more than their colour (WCAG 1.4.1)."""
     for name in ("home", "theme", "archive", "subscribe", "day-busiest"):
