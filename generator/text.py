@@ -7,6 +7,7 @@ call these. Nothing here produces markup: the result is escaped like any other d
 from __future__ import annotations
 
 import functools
+import html
 import re
 
 # Escaped characters: "15\%" -> "15%".
@@ -19,6 +20,9 @@ _TEXT_COMMAND = re.compile(
 _FONT_SWITCH = re.compile(r"\{\\(?:em|it|bf|sl|sc|tt|rm|sf)\s+([^{}\\]*)\}")
 # Raised or lowered text: "MC\textsuperscript{2}" -> "MC²" (letters without a form: "MC^x").
 _SCRIPT_COMMAND = re.compile(r"\\text(super|sub)script\{([^{}\\]{1,12})\}")
+# A character reference left from a web page: "&amp;", "&#233;", "&#xE9;" (with its ";" only, so
+# "AT&T" and "a&paragraph" stay as they are).
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # A tie between words, or a tie left from a citation: "Fig.~3", "models~mnih2007three" -> a space.
 _TIE = re.compile(r"(?<=[A-Za-z0-9.,;:)\]])~(?=[A-Za-z0-9(\[\\])")
 # Inline maths: "$O(n^2)$". Short, on one stretch, not an escaped dollar.
@@ -74,15 +78,18 @@ def _maths(match: re.Match[str]) -> str:
 @functools.lru_cache(maxsize=4096)
 def display(text: str) -> str:
     """Text as a reader expects it: "15\\%" -> "15%", "Fig.~3" -> "Fig. 3", "\\emph{x}" -> "x",
-    "$O(n^2)$" -> "O(n²)". Text without a backslash, tilde or dollar comes back as it is."""
-    if "\\" not in text and "~" not in text and "$" not in text:
+    "$O(n^2)$" -> "O(n²)", "&amp;" -> "&". Text without a backslash, tilde, dollar or ampersand
+    comes back as it is. Character references are read last, so that what they give ("&#92;" is
+    a backslash) is shown as it is."""
+    if "\\" not in text and "~" not in text and "$" not in text and "&" not in text:
         return text
     text = _INLINE_MATH.sub(_maths, text)
     text = _SCRIPT_COMMAND.sub(_script_command, text)
     text = _FONT_SWITCH.sub(r"\1", text)
     text = _TEXT_COMMAND.sub(r"\1", text)
     text = _ESCAPED.sub(r"\1", text)
-    return _TIE.sub(" ", text)
+    text = _TIE.sub(" ", text)
+    return _ENTITY.sub(lambda match: html.unescape(match.group()), text)
 
 
 # Where a sentence ends: ". " before a capital letter, a digit or an opening quote or bracket.

@@ -539,6 +539,12 @@ def test_filter_by_theme_and_sort_on_a_day_page(page, watch: Watch, base_url: st
     shot(page, "15-day-filtered")
     page.locator(".digest-toolbar__filter").select_option("")
     assert sum(len(s["papers"]) for s in _shown(page)) == len(day)
+
+    # A day whose listing has no upvotes offers no sort by them; the filter stays.
+    assert not any(p["upvotes"] for p in day_papers(project, BUSIEST_DAY))
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+    expect(page.locator(".digest-toolbar__filter")).to_be_visible()
+    expect(page.locator(".digest-toolbar__sort")).to_have_count(0)
     watch.assert_clean()
 
 

@@ -27,6 +27,8 @@ from generator.text import OPENING_MAX, SHORT_ABSTRACT, display, opening
         (r"keeps the {\em status quo} and {\it short-term} gains", "keeps the status quo and short-term gains"),
         (r"MC\textsuperscript{2} and H\textsubscript{2}O, not R\textsuperscript{x}", "MC² and H₂O, not R^x"),
         (r"code at \url{https://etods.net/}.", "code at https://etods.net/."),
+        ("Q&amp;A on &lt;b&gt; tags, caf&#233; and caf&#xE9;", "Q&A on <b> tags, café and café"),
+        ("&#92;emph{x} and &amp;amp;", "\\emph{x} and &amp;"),  # what a reference gives is shown as it is
     ],
 )
 def test_latex_leftovers_read_as_text(raw, shown):
@@ -35,7 +37,15 @@ def test_latex_leftovers_read_as_text(raw, shown):
 
 @pytest.mark.parametrize(
     "text",
-    ["https://example.org/~user/page", "about ~3 times", "a ~ b", "plain text", "costs $5 and more", "<b>$</b>"],
+    [
+        "https://example.org/~user/page",
+        "about ~3 times",
+        "a ~ b",
+        "plain text",
+        "costs $5 and more",
+        "<b>$</b>",
+        "AT&T and R&D, a&paragraph, &copy without its semicolon, & alone",
+    ],
 )
 def test_text_without_latex_leftovers_is_left_alone(text):
     assert display(text) == text

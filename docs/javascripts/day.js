@@ -68,11 +68,13 @@
       .forEach(function (id) { option(filter, id, names[id]); });
     bar.appendChild(control("Theme", filter));
 
+    // Sorting by upvotes means something only where some paper has them (some listings have none).
+    var upvoted = papers.some(function (paper) { return paper.hasAttribute("data-upvotes"); });
     var sort = document.createElement("select");
     sort.className = "digest-toolbar__sort";
     option(sort, "upvotes", "Upvotes, then listing");
     option(sort, "listing", "Listing order");
-    bar.appendChild(control("Sort", sort));
+    if (upvoted) bar.appendChild(control("Sort", sort));
 
     var status = document.createElement("p");
     status.className = "digest-toolbar__status";
