@@ -500,6 +500,14 @@ def _shown(page) -> list[dict]:
     )
 
 
+def _contents(page) -> list[str]:
+    """The page's table of contents: the sections its entries shown lead to."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.md-nav--secondary a.md-nav__link'))
+            .filter(a => a.checkVisibility()).map(a => '#' + a.href.split('#')[1])"""
+    )
+
+
 def test_filter_by_theme_and_sort_on_a_day_page(page, watch: Watch, base_url: str, project: Path) -> None:
     day = day_papers(project, UPVOTED_DAY)
     by_id = {p["id"]: p for p in day}
@@ -536,9 +544,13 @@ def test_filter_by_theme_and_sort_on_a_day_page(page, watch: Watch, base_url: st
     assert sorted(shown) == sorted(p["id"] for p in day if theme in p["themes"])
     assert all(not s["papers"] for s in _shown(page) if s["hidden"])
     expect(page.locator(".digest-toolbar__status")).to_contain_text(f"{len(shown)} of {len(day)} papers")
+    # the table of contents beside the page lists the sections still shown, and only those (and
+    # "Seen again", which the filter leaves)
+    assert _contents(page) == ["#" + s["theme"] for s in _shown(page) if not s["hidden"]] + ["#seen-again"]
     shot(page, "15-day-filtered")
     page.locator(".digest-toolbar__filter").select_option("")
     assert sum(len(s["papers"]) for s in _shown(page)) == len(day)
+    assert _contents(page) == ["#" + s["theme"] for s in _shown(page)] + ["#seen-again"]
 
     # A day whose listing has no upvotes offers no sort by them; the filter stays.
     assert not any(p["upvotes"] for p in day_papers(project, BUSIEST_DAY))

@@ -129,7 +129,13 @@
         });
         section.hidden = visible === 0;
         var heading = section.previousElementSibling;
-        if (heading && heading.tagName === "H2") heading.hidden = visible === 0;
+        if (heading && heading.tagName === "H2") {
+          heading.hidden = visible === 0;
+          // The page's table of contents follows: a hidden section's entry goes too.
+          document.querySelectorAll('.md-nav--secondary a[href$="#' + heading.id + '"]').forEach(function (a) {
+            a.parentNode.hidden = visible === 0;
+          });
+        }
         shown += visible;
       });
       status.textContent = theme ? shown + " of " + papers.length + " papers on this page: " + names[theme] : "";
