@@ -53,7 +53,7 @@ REVISED = "revised"  # the bundle of the papers revised after their half-year's 
 PART_SIZE = 12_000
 # Bumped when what a record holds (or a bundle's files) changes, so cached bundles of the old
 # shape are rebuilt.
-RECORD_FORMAT = "paper-record-6"
+RECORD_FORMAT = "paper-record-7"
 # Pagefind's own search interfaces, written into every bundle: search.js imports pagefind.js
 # and never these, some 450 KB a bundle; nor the worker (search.js asks for noWorker) or the
 # WebAssembly for pages of no known language (a bundle's one language is "en"), some 110 KB.
@@ -127,15 +127,39 @@ def paper_record(
     filters = {"theme": themes, "date": [date]}
     if revised:
         filters["year"] = [date[:4]]
+    text = f"{paper['title']}\n{paper['abstract']}"
+    meta = {"title": paper["title"]}
+    joined = joined_words(text)
+    if joined:
+        meta["words"] = " ".join(joined)
     return PaperRecord(
         url=url,
         # The title's own line, so a result can show the abstract alone (search.js drops it).
-        content=f"{paper['title']}\n{paper['abstract']}",
-        meta={"title": paper["title"]},
+        content=text,
+        meta=meta,
         filters=filters,
         # One sort key only: each costs every reader a list of all papers before the first query.
         sort={"date": date},
     )
+
+
+# A part of a longer token (between its punctuation) whose case changes inside: "OpenCausaLab"
+# in "github.com/OpenCausaLab/SelfConsciousness".
+_TOKEN_PART = re.compile(r"[^\W_]+")
+_CASE_CHANGE = re.compile(r"[a-z][A-Z]")
+
+
+def joined_words(text: str) -> list[str]:
+    """The words Pagefind does not index whole: a part of a token with punctuation (a link, a
+    repository's name) whose case changes inside is indexed only in pieces ("open", "causa",
+    "lab"), so a reader's "OpenCausaLab" found nothing. Lower case, sorted, once each; the
+    record's "words" meta field holds them, and meta fields are searched like the content."""
+    found = set()
+    for token in text.split():
+        parts = _TOKEN_PART.findall(token)
+        if len(parts) > 1:
+            found.update(part.lower() for part in parts if _CASE_CHANGE.search(part))
+    return sorted(found)
 
 
 def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[bytes]]]:
