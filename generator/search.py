@@ -154,7 +154,7 @@ def joined_words(text: str) -> list[str]:
     repository's name) whose case changes inside is indexed only in pieces ("open", "causa",
     "lab"), so a reader's "OpenCausaLab" found nothing. Lower case, sorted, once each; the
     record's "words" meta field holds them, and meta fields are searched like the content."""
-    found = set()
+    found: set[str] = set()
     for token in text.split():
         parts = _TOKEN_PART.findall(token)
         if len(parts) > 1:
