@@ -617,12 +617,17 @@ def term_points(
         count = in_abstract.get(term_index, 0)
         if term_index in in_title:
             points = term.weight * (title_weight + min(count, cap))
-            label = f"{term.text} (title, {count}x in abstract)" if count else f"{term.text} (title)"
         else:
             points = term.weight * min(count, cap)
-            label = f"{term.text} ({count}x in abstract)"
-        found.append((term_index, points, label if reasons else ""))
+        found.append((term_index, points, _found_label(term.text, term_index in in_title, count) if reasons else ""))
     return found
+
+
+def _found_label(text: str, in_title: bool, count: int) -> str:
+    """Where a term was found, as explain shows it: "steering (title, 2x in abstract)"."""
+    if in_title:
+        return f"{text} (title, {count}x in abstract)" if count else f"{text} (title)"
+    return f"{text} ({count}x in abstract)"
 
 
 def theme_scores(sums: Sequence[float], config: ThemeConfig) -> list[float]:
