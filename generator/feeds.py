@@ -48,6 +48,7 @@ from feedgen.feed import FeedGenerator
 from .config import SiteConfig
 from .models import Brief, Paper, newest_first
 from .render import lookup_links, meta_line, paper_url
+from .text import display
 
 GENERATOR = "digest"
 RSS_PATH = "feeds/rss.xml"
@@ -219,7 +220,7 @@ def summary_html(paper: Paper) -> str:
     meta = _text(meta_line(paper))  # the day pages' meta line
     if meta:
         parts.append(f"<p>{escape(meta)}</p>")
-    for paragraph in _PARAGRAPH_BREAK_RE.split(_text(paper.abstract).strip()):
+    for paragraph in _PARAGRAPH_BREAK_RE.split(_shown(paper.abstract).strip()):
         if paragraph.strip():
             parts.append(f"<p>{escape(paragraph.strip())}</p>")
     links = " · ".join(
@@ -337,7 +338,7 @@ def _json_feed(
             "url": paper_link(site, paper),
             "title": _title(paper),
             "content_html": summary_html(paper),
-            "content_text": _text(paper.abstract).strip(),
+            "content_text": _shown(paper.abstract).strip(),
             "date_published": moments[paper.id].isoformat(),
         }
         if paper.themes:
@@ -407,13 +408,19 @@ def _dump_number(name: str) -> int:
 
 def _title(paper: Paper) -> str:
     """The paper's title, or its id when nothing printable is left (feeds need a title)."""
-    title = _text(paper.title)
+    title = _shown(paper.title)
     return title if title.strip() else paper.id
 
 
 def _text(value: str) -> str:
     """Text as XML can carry it: characters XML 1.0 forbids are dropped."""
     return _XML_INVALID_RE.sub("", value)
+
+
+def _shown(value: str) -> str:
+    """Dump text as the pages show it (LaTeX leftovers and character references read as text:
+    generator/text.py), as XML can carry it. papers.json keeps the raw text."""
+    return _text(display(value))
 
 
 def theme_page_url(site: SiteConfig, theme_id: str) -> str:

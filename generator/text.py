@@ -1,7 +1,7 @@
 """Dump text as pages show it: common LaTeX leftovers made readable, and an abstract's opening.
 
-Pure string functions. The archive (`papers.json`) and the feeds keep the raw text; only pages
-call these. Nothing here produces markup: the result is escaped like any other dump text.
+Pure string functions. The archive (`papers.json`) keeps the raw text; pages and feeds show
+it through these. Nothing here produces markup: the result is escaped like any other dump text.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ _SCRIPT_COMMAND = re.compile(r"\\text(super|sub)script\{([^{}\\]{1,12})\}")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # A tie between words, or a tie left from a citation: "Fig.~3", "models~mnih2007three" -> a space.
 _TIE = re.compile(r"(?<=[A-Za-z0-9.,;:)\]])~(?=[A-Za-z0-9(\[\\])")
+# TeX quotation marks: "``steering vectors''" -> "“steering vectors”" (paired only).
+_TEX_QUOTES = re.compile(r"``([^`]{1,300}?)''")
 # Inline maths: "$O(n^2)$". Short, on one stretch, not an escaped dollar.
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]{1,120}?)(?<!\\)\$(?!\$)")
 _SYMBOLS = {
@@ -78,11 +80,12 @@ def _maths(match: re.Match[str]) -> str:
 @functools.lru_cache(maxsize=4096)
 def display(text: str) -> str:
     """Text as a reader expects it: "15\\%" -> "15%", "Fig.~3" -> "Fig. 3", "\\emph{x}" -> "x",
-    "$O(n^2)$" -> "O(n²)", "&amp;" -> "&". Text without a backslash, tilde, dollar or ampersand
-    comes back as it is. Character references are read last, so that what they give ("&#92;" is
-    a backslash) is shown as it is."""
-    if "\\" not in text and "~" not in text and "$" not in text and "&" not in text:
+    "$O(n^2)$" -> "O(n²)", "&amp;" -> "&", "``x''" -> "“x”". Text without a backslash, tilde,
+    dollar, ampersand or two backquotes comes back as it is. Character references are read last,
+    so that what they give ("&#92;" is a backslash) is shown as it is."""
+    if "\\" not in text and "~" not in text and "$" not in text and "&" not in text and "``" not in text:
         return text
+    text = _TEX_QUOTES.sub("\u201c\\1\u201d", text)
     text = _INLINE_MATH.sub(_maths, text)
     text = _SCRIPT_COMMAND.sub(_script_command, text)
     text = _FONT_SWITCH.sub(r"\1", text)

@@ -598,6 +598,60 @@ def test_permalink_shows_on_hover_and_focus_and_copies(browser, base_url: str, p
         context.close()
 
 
+def test_a_link_to_a_paper_opens_its_abstract_below_the_header_and_marks_it(page, watch: Watch, base_url: str) -> None:
+    # a search result, a feed item or a shared permalink: the reader asked for this paper
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+    block = page.locator(".digest-paper:has(details.digest-abstract)").nth(12)
+    paper_id = block.locator("h3").get_attribute("id")
+    other = page.locator(".digest-paper:has(details.digest-abstract)").nth(13)
+    page.goto(f"{base_url}about/", wait_until="networkidle")  # from elsewhere: a whole page load
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/#{paper_id}", wait_until="networkidle")
+    target = page.locator(f".digest-paper:has(h3[id='{paper_id}'])")
+    expect(target.locator("details.digest-abstract")).to_have_attribute("open", "")
+    assert other.locator("details.digest-abstract").get_attribute("open") is None  # compact elsewhere
+    header = page.evaluate("document.querySelector('.md-header').getBoundingClientRect().bottom")
+    top = target.locator("h3").evaluate("el => el.getBoundingClientRect().top")
+    assert header <= top <= header + 60, (header, top)
+    marked = "el => getComputedStyle(el).backgroundColor"
+    assert target.evaluate(marked) != other.evaluate(marked) == "rgba(0, 0, 0, 0)"
+    # a link within the page (the table of contents, a permalink) does the same
+    second = other.locator("h3").get_attribute("id")
+    page.evaluate("id => { window.location.hash = id; }", second)
+    expect(other.locator("details.digest-abstract")).to_have_attribute("open", "")
+    shot(page, "17-paper-linked")
+    watch.assert_clean()
+
+
+def test_keyboard_focus_never_hides_under_the_sticky_header(page, watch: Watch, base_url: str) -> None:
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.locator(".md-footer a").last.focus()
+    under = []
+    for _ in range(80):  # backwards through the page's last papers, as a reader going back up
+        page.keyboard.press("Shift+Tab")
+        where = page.evaluate(
+            "(() => { const e = document.activeElement; if (!e.closest('article')) return null;"
+            " return [e.textContent.trim().slice(0, 30), e.getBoundingClientRect().top,"
+            " document.querySelector('.md-header').getBoundingClientRect().bottom]; })()"
+        )
+        if where and where[1] < where[2]:
+            under.append(where)
+    assert under == []
+    watch.assert_clean()
+
+
+def test_a_printed_day_keeps_the_papers_and_drops_the_controls(page, watch: Watch, base_url: str) -> None:
+    page.goto(f"{base_url}days/{BUSIEST_DAY}/", wait_until="networkidle")
+    expect(page.locator(".digest-toolbar")).to_be_visible()
+    page.emulate_media(media="print")
+    for selector in (".digest-toolbar", ".digest-copy", ".digest-lookup", ".digest-daynav"):
+        assert page.locator(selector).first.evaluate("el => getComputedStyle(el).display") == "none", selector
+    heading = page.locator(".digest-paper h3").first
+    assert heading.evaluate("el => getComputedStyle(el).breakAfter") == "avoid"  # never alone at a page's foot
+    expect(heading).to_be_visible()
+    watch.assert_clean()
+
+
 def test_phone_reaches_the_days_themes_from_the_top(browser, base_url: str, project: Path) -> None:
     watch = Watch()
     context = _context(browser, watch, viewport=PHONE, is_mobile=True, has_touch=True)

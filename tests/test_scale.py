@@ -79,6 +79,12 @@ def test_a_busy_theme_has_month_pages_and_mkdocs_strict_accepts_them(small_site:
     work, _ = small_site
     months = sorted(work.glob("site/themes/*/[0-9][0-9][0-9][0-9]-[0-9][0-9]/index.html"))
     assert months, "no theme of the small archive outgrew its page: this test would prove nothing"
+    # its months are reachable from the top of the theme's page and from both ends of a month's
+    for month in months:
+        html = month.read_text(encoding="utf-8")
+        assert html.count('href="../#all-months"') == 2, month
+        theme = (month.parent.parent / "index.html").read_text(encoding="utf-8")
+        assert 'id="all-months"' in theme and theme.index('href="#all-months"') < theme.index("<h2"), month
 
 
 def test_small_archive_pages_stay_small(small_site: tuple[Path, ModuleType]) -> None:

@@ -205,3 +205,48 @@ def test_each_theme_feed_and_its_opml_entry_lead_to_the_themes_page(site):
         assert feed.feed.link == outlines[f"{site_url}feeds/themes/{theme}.xml"] == f"{site_url}themes/{theme}/"
         page = html(site, f"themes/{theme}/index.html")
         assert f"../../feeds/themes/{theme}.xml" in {a.get("href") for a in page.cssselect("a")}
+
+
+def test_the_end_of_each_page_leads_on(site):
+    # a reader at the bottom of a long page finds the next part of the day, or the days around it
+    for day_dir in sorted(p for p in (site / "site/days").iterdir() if p.is_dir()):
+        day = day_dir.name
+        parts = sorted(int(p.name) for p in day_dir.iterdir() if p.is_dir() and p.name.isdigit())
+        pages = [(1, f"days/{day}/index.html")] + [(n, f"days/{day}/{n}/index.html") for n in parts]
+        for i, (n, rel) in enumerate(pages):
+            article = html(site, rel).cssselect("article")[0]
+            end = article.cssselect("nav.digest-daynav--end")
+            assert end, rel
+            # nothing but the page's own closing comes after it
+            assert not end[0].xpath("following::*[contains(@class, 'digest-paper')]"), rel
+            hrefs = [a.get("href") for a in end[0].cssselect("a")]
+            assert any(h.endswith("archive/") for h in hrefs), rel
+            if i + 1 < len(pages):
+                following = pages[i + 1][0]
+                want = f"{following}/" if n == 1 else f"../{following}/"
+                assert hrefs[0] == want and f"{(following - 1) * 60 + 1}–" in end[0].text_content(), (rel, hrefs)
+            elif len(pages) > 1:
+                assert hrefs[0] == "../" and "Back to papers 1–60" in end[0].text_content(), (rel, hrefs)
+    assert any((site / "site/days").glob("*/2/index.html"))  # the seeds have a day in parts
+
+
+def test_theme_months_and_archive_months_are_reachable_from_the_top(site):
+    archive = html(site, "archive/index.html").cssselect("article")[0]
+    months = [a.get("href") for a in archive.cssselect("nav.digest-months a")]
+    assert (
+        months
+        == [f"#{h.get('id')}" for h in archive.cssselect("h2[id^='m']")]
+        == ["#m2026-11", "#m2026-06", "#m2026-05"]
+    )
+    # a one-month year needs no list
+    assert not html(site, "archive/2025/index.html").cssselect("nav.digest-months")
+
+
+def test_the_not_found_page_leads_back_into_the_site(site):
+    page = html(site, "404.html").cssselect("article")[0]
+    assert "Page not found" in page.text_content()
+    links = [a.get("href") for a in page.cssselect("a")]
+    # served for any missing address, at any depth: links from the site's root
+    assert links == ["/digest/", "/digest/archive/", "/digest/themes/", "/digest/search/"]
+    for link in links:
+        assert (site / "site" / link.removeprefix("/digest/") / "index.html").is_file(), link

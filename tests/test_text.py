@@ -29,6 +29,10 @@ from generator.text import OPENING_MAX, SHORT_ABSTRACT, display, opening
         (r"code at \url{https://etods.net/}.", "code at https://etods.net/."),
         ("Q&amp;A on &lt;b&gt; tags, caf&#233; and caf&#xE9;", "Q&A on <b> tags, café and café"),
         ("&#92;emph{x} and &amp;amp;", "\\emph{x} and &amp;"),  # what a reference gives is shown as it is
+        (
+            "CAA computes ``steering vectors'' by ``information explosion,'' then",
+            "CAA computes “steering vectors” by “information explosion,” then",
+        ),
     ],
 )
 def test_latex_leftovers_read_as_text(raw, shown):
@@ -45,6 +49,7 @@ def test_latex_leftovers_read_as_text(raw, shown):
         "costs $5 and more",
         "<b>$</b>",
         "AT&T and R&D, a&paragraph, &copy without its semicolon, & alone",
+        "`code` spans and a ``quote never closed",
     ],
 )
 def test_text_without_latex_leftovers_is_left_alone(text):

@@ -142,9 +142,31 @@
     });
   }
 
+  // The paper a link led to (a search result, a feed item, a shared permalink) shows its whole
+  // abstract: the reader asked for this paper, and the words they searched for may be in its rest.
+  function openTarget() {
+    var id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch (e) {
+      return; // a malformed address: nothing to open
+    }
+    var heading = id && document.getElementById(id);
+    var paper = heading && heading.tagName === "H3" && heading.parentNode;
+    if (!paper || !paper.classList || !paper.classList.contains("digest-paper")) return;
+    var abstract = paper.querySelector("details.digest-abstract");
+    if (abstract) abstract.open = true;
+  }
+
+  function start() {
+    setup();
+    openTarget();
+  }
+
+  window.addEventListener("hashchange", openTarget);
   if (typeof document$ !== "undefined") {
-    document$.subscribe(setup);
+    document$.subscribe(start);
   } else {
-    document.addEventListener("DOMContentLoaded", setup);
+    document.addEventListener("DOMContentLoaded", start);
   }
 })();
