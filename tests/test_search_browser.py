@@ -15,11 +15,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import snowballstemmer
+
+from generator.render import long_date
 
 from .conftest import ROOT
 from .test_browser import (  # noqa: F401  (fixtures)
@@ -108,13 +111,53 @@ def test_each_result_shows_title_day_themes_and_a_snippet_of_its_abstract_only(
         item = page.locator(".digest-result").nth(n)
         assert item.locator(".digest-result__title").text_content() == paper["title"]
         meta = item.locator(".digest-result__meta").text_content()
-        line = paper["first_seen"] + " · " + ", ".join(themes[t] for t in paper["themes"])
+        line = (
+            long_date(date.fromisoformat(paper["first_seen"])) + " · " + ", ".join(themes[t] for t in paper["themes"])
+        )
         assert meta == line  # no upvotes: the day page shows them, always the newest
         snippet = item.locator(".digest-result__snippet").text_content().strip("… ")
         assert snippet and snippet in " ".join(paper["abstract"].split()), (snippet, paper["abstract"])
         assert item.locator(".digest-result__snippet mark").count() >= (
             1 if WORD[:7] in paper["abstract"].lower() else 0
         )
+    watch.assert_clean()
+
+
+def test_back_from_a_result_returns_to_it(page, watch: Watch, base_url: str) -> None:
+    # on a phone: a reader scrolls down the results, opens one, reads, and comes back
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base_url}search/?q=model", wait_until="networkidle")
+    assert len(results(page)) >= 20
+    page.locator(".digest-search__more").click()  # more than the first page of results
+    expect(page.locator(".digest-result")).to_have_count(40)
+    hit = page.locator(".digest-result__title").nth(27)
+    hit.scroll_into_view_if_needed()
+    title = hit.text_content()
+    before = page.evaluate("window.scrollY")
+    assert before > 3000
+    hit.click()
+    expect(page).to_have_url(re.compile(r"/days/"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/search/\?q=model$"))
+    expect(page.locator(".digest-result")).to_have_count(40)
+    page.wait_for_function(f"Math.abs(window.scrollY - {before}) < 5")
+    expect(page.locator(".digest-result__title").nth(27)).to_be_in_viewport()
+    assert page.locator(".digest-result__title").nth(27).text_content() == title
+    # opening a result, then coming to the same search another way than Back: from the top
+    page.locator(".digest-result__title").nth(27).click()
+    expect(page).to_have_url(re.compile(r"/days/"))
+    page.goto(f"{base_url}search/?q=model", wait_until="networkidle")
+    results(page)
+    assert page.evaluate("window.scrollY") == 0 and page.locator(".digest-result").count() == 20
+    watch.assert_clean()
+
+
+def test_the_status_line_quotes_a_query_once(page, watch: Watch, base_url: str) -> None:
+    page.goto(f"{base_url}search/?q=%22theory+of+mind%22", wait_until="networkidle")
+    results(page)
+    expect(page.locator(".digest-search__status")).to_have_text(
+        re.compile(r'^\d+ papers? match(es)? "theory of mind"\.$')
+    )
     watch.assert_clean()
 
 

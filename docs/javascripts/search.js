@@ -357,6 +357,20 @@
     return p;
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+
+  // "2026-11-19" -> "19 November 2026", as the pages write dates.
+  function longDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    return parts ? Number(parts[3]) + " " + MONTHS[Number(parts[2]) - 1] + " " + parts[1] : iso;
+  }
+
+  // The query as the status line quotes it: a phrase the reader quoted keeps their quotes only.
+  function quoted(query) {
+    return /^".*"$/.test(query) ? query : "\u201c" + query + "\u201d";
+  }
+
   function resultItem(record) {
     var item = el("li", "digest-result");
     var link = el("a", "digest-result__title", record.meta.title);
@@ -366,7 +380,7 @@
     item.appendChild(heading);
     var meta = el("p", "digest-result__meta");
     var day = shown(record, "date")[0] || "";
-    var date = el("time", "", day);
+    var date = el("time", "", longDate(day));
     date.dateTime = day;
     meta.appendChild(date);
     meta.appendChild(document.createTextNode(" · " + shown(record, "theme").join(", ")));
@@ -393,7 +407,7 @@
     return wrap;
   }
 
-  function mountPage(box) {
+  function mountPage(box, back) {
     box.dataset.mounted = "1";
     var params = new URLSearchParams(window.location.search);
     var status = el("p", "digest-search__status", "Loading the search index…");
@@ -472,8 +486,8 @@
             list.dataset.total = String(found.total);
             status.textContent =
               found.total === 0
-                ? "No paper matches “" + query + "”."
-                : found.total + (found.total === 1 ? " paper matches" : " papers match") + " “" + query + "”.";
+                ? "No paper matches " + quoted(query) + "."
+                : found.total + (found.total === 1 ? " paper matches" : " papers match") + " " + quoted(query) + ".";
             next = found.next;
             return showMore().then(function () {
               if (id === current) box.dataset.state = "ready";
@@ -498,11 +512,55 @@
           input.value = query;
           run();
         };
-        run();
+        // Back from a result comes back to it: as many results as were shown, scrolled as they were.
+        list.addEventListener("click", function (event) {
+          if (!event.target.closest || !event.target.closest("a.digest-result__title")) return;
+          var place = { address: here(), y: window.scrollY, shown: list.children.length };
+          try {
+            window.sessionStorage.setItem(BACK_KEY, JSON.stringify(place));
+          } catch (e) {
+            /* storage blocked: Back shows the first results */
+          }
+        });
+        function restore() {
+          var place = null;
+          try {
+            place = JSON.parse(window.sessionStorage.getItem(BACK_KEY) || "null");
+            window.sessionStorage.removeItem(BACK_KEY);
+          } catch (e) {
+            return;
+          }
+          if (!place || !back || place.address !== here()) return;
+          function fill() {
+            if (list.children.length >= place.shown || more.hidden) return Promise.resolve();
+            return showMore().then(fill);
+          }
+          return fill().then(function () { window.scrollTo(0, place.y); });
+        }
+        run().then(restore);
       })
       .catch(function () {
         status.textContent = "Search is unavailable: its index could not be loaded.";
       });
+  }
+
+  var BACK_KEY = "digest-search-back";
+  var wentBack = false; // a history step (Back, Forward) led to the page Material swaps in next
+  window.addEventListener("popstate", function () { wentBack = true; });
+
+  function here() {
+    return window.location.pathname + window.location.search;
+  }
+
+  var mountedOnce = false; // the page load's own navigation type holds for its first page only
+
+  // Whether the page being mounted was reached by a history step (then forgotten).
+  function cameBack() {
+    var entry = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var back = wentBack || (!!entry && entry.type === "back_forward" && !mountedOnce);
+    wentBack = false;
+    mountedOnce = true;
+    return back;
   }
 
   // --- the header's box, on every page ---------------------------------------------------------
@@ -537,7 +595,8 @@
     var header = document.getElementById("digest-searchbox-input");
     var box = document.getElementById("digest-search");
     if (header && !box) header.value = "";
-    if (box && !box.dataset.mounted) mountPage(box);
+    var back = cameBack();
+    if (box && !box.dataset.mounted) mountPage(box, back);
   }
 
   if (typeof document$ !== "undefined") {
