@@ -177,12 +177,18 @@ def paper_block(paper: Paper, theme_names: dict[str, str], up: str) -> Markup:
 
 
 def paper_list(
-    papers: Sequence[Paper | Brief], up: str, before_date: str = "", openings: bool = False, dated: bool = True
+    papers: Sequence[Paper | Brief],
+    up: str,
+    before_date: str = "",
+    openings: bool = False,
+    dated: bool = True,
+    themed: bool = False,
 ) -> Markup:
     """Links to papers' anchors on their day pages, each with its first day (unless not
     `dated`) and, with `openings`, the opening of its abstract: raw HTML, like the paper blocks
     (theme pages list thousands; Markdown's inline pass over them was most of a large build).
-    `before_date` is literal text, e.g. "first seen "."""
+    `before_date` is literal text, e.g. "first seen ". With `themed`, each item carries its
+    themes (data-themes), for the day page's theme filter."""
     lines = [f'<ul class="digest-list"{" data-openings" if openings else ""} markdown="0">']
     for p in papers:
         lead = ""
@@ -190,7 +196,10 @@ def paper_list(
             text = p.opening if isinstance(p, Brief) else opening(p.abstract)[0]
             lead = f'<span class="digest-opening">{_escape(text)}</span>'
         when = f" <small>{before_date}{long_date(p.first_seen).replace(' ', NBSP)}</small>" if dated else ""
-        lines.append(f'<li><a href="{up}{_escape(paper_path(p))}">{_escape(display(p.title))}</a>{when}{lead}</li>')
+        themes = f' data-themes="{_escape(" ".join(p.themes))}"' if themed else ""
+        lines.append(
+            f'<li{themes}><a href="{up}{_escape(paper_path(p))}">{_escape(display(p.title))}</a>{when}{lead}</li>'
+        )
     lines.append("</ul>")
     return Markup("\n".join(lines))
 

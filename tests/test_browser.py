@@ -544,13 +544,36 @@ def test_filter_by_theme_and_sort_on_a_day_page(page, watch: Watch, base_url: st
     assert sorted(shown) == sorted(p["id"] for p in day if theme in p["themes"])
     assert all(not s["papers"] for s in _shown(page) if s["hidden"])
     expect(page.locator(".digest-toolbar__status")).to_contain_text(f"{len(shown)} of {len(day)} papers")
-    # the table of contents beside the page lists the sections still shown, and only those (and
-    # "Seen again", which the filter leaves)
-    assert _contents(page) == ["#" + s["theme"] for s in _shown(page) if not s["hidden"]] + ["#seen-again"]
+    # "Seen again" keeps the theme's papers only, and its heading only while it has one
+    again = [
+        p["id"]
+        for p in papers(project)
+        if p["first_seen"] < filter_day and any(s["date"] == filter_day for s in p["sightings"])
+    ]
+    assert again
+    kept = [p["id"] for p in papers(project) if p["id"] in again and theme in p["themes"]]
+    items = page.locator("#seen-again + ul.digest-list > li")
+    visible = [
+        urlsplit(items.nth(i).locator("a").get_attribute("href")).fragment
+        for i in range(items.count())
+        if items.nth(i).is_visible()
+    ]
+    assert sorted(visible) == sorted(kept)
+    assert page.locator("#seen-again").is_visible() == bool(kept)
+    # the table of contents beside the page lists the sections still shown, and only those
+    tail = ["#seen-again"] if kept else []
+    assert _contents(page) == ["#" + s["theme"] for s in _shown(page) if not s["hidden"]] + tail
     shot(page, "15-day-filtered")
+    # a theme none of the papers seen again has: the heading goes too
+    again_themes = {t for p in papers(project) if p["id"] in again for t in p["themes"]}
+    lone = next(t for t in counts if t not in again_themes)
+    page.locator(".digest-toolbar__filter").select_option(lone)
+    expect(page.locator("#seen-again")).to_be_hidden()
+    assert "#seen-again" not in _contents(page)
     page.locator(".digest-toolbar__filter").select_option("")
     assert sum(len(s["papers"]) for s in _shown(page)) == len(day)
     assert _contents(page) == ["#" + s["theme"] for s in _shown(page)] + ["#seen-again"]
+    assert page.locator("#seen-again + ul.digest-list > li:visible").count() == len(again)
 
     # A day whose listing has no upvotes offers no sort by them; the filter stays.
     assert not any(p["upvotes"] for p in day_papers(project, BUSIEST_DAY))

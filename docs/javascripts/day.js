@@ -138,6 +138,21 @@
         }
         shown += visible;
       });
+      // "Seen again" follows too: its papers by their themes, its heading while one is left.
+      var again = document.getElementById("seen-again");
+      var list = again && again.nextElementSibling;
+      if (list && list.classList.contains("digest-list")) {
+        var left = 0;
+        list.querySelectorAll(":scope > li").forEach(function (item) {
+          var match = !theme || (" " + item.getAttribute("data-themes") + " ").indexOf(" " + theme + " ") >= 0;
+          item.hidden = !match;
+          if (match) left += 1;
+        });
+        again.hidden = list.hidden = left === 0;
+        document.querySelectorAll('.md-nav--secondary a[href$="#seen-again"]').forEach(function (a) {
+          a.parentNode.hidden = left === 0;
+        });
+      }
       status.textContent = theme ? shown + " of " + papers.length + " papers on this page: " + names[theme] : "";
     });
   }
