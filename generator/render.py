@@ -416,8 +416,14 @@ def render_site(
         (year, sorted(((m, ds[::-1]) for m, ds in months.items()), reverse=True))
         for year, months in sorted(years.items(), reverse=True)
     ]
-    for year, months in by_year:
-        out[f"archive/{year}.md"] = env.get_template("archive_year.md.j2").render(common, year=year, months=months)
+    for i, (year, months) in enumerate(by_year):  # newest year first
+        out[f"archive/{year}.md"] = env.get_template("archive_year.md.j2").render(
+            common,
+            year=year,
+            months=months,
+            newer=by_year[i - 1][0] if i > 0 else None,
+            older=by_year[i + 1][0] if i + 1 < len(by_year) else None,
+        )
     year_counts = [
         (year, sum(len(ds) for _, ds in months), sum(len(d.new) for _, ds in months for d in ds))
         for year, months in by_year

@@ -240,6 +240,11 @@ def test_theme_months_and_archive_months_are_reachable_from_the_top(site):
     )
     # a one-month year needs no list
     assert not html(site, "archive/2025/index.html").cssselect("nav.digest-months")
+    # a year's page leads to the years beside it
+    older = {a.text_content(): a.get("href") for a in html(site, "archive/2025/index.html").cssselect("article a")}
+    newer = {a.text_content(): a.get("href") for a in html(site, "archive/2026/index.html").cssselect("article a")}
+    assert older.get("2026 →") == "../2026/" and "← 2024" not in older
+    assert newer.get("← 2025") == "../2025/" and "2027 →" not in newer
 
 
 def test_the_not_found_page_leads_back_into_the_site(site):
