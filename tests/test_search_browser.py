@@ -89,6 +89,17 @@ def test_the_header_box_searches_from_any_page(page, watch: Watch, base_url: str
     found = results(page)
     assert sorted(found) == sorted(p["id"] for p in want)
     expect(page.locator(".digest-search__status")).to_have_text(f"{len(want)} papers match “{WORD}”.")
+    # focus is on the answer, and the next Tab reaches the first result
+    expect(page.locator(".digest-search__status")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(".digest-result__title").first).to_be_focused()
+    # Escape empties the header's box, and a second Escape leaves it
+    header = page.locator("header #digest-searchbox-input")
+    header.focus()
+    header.press("Escape")
+    expect(header).to_have_value("")
+    header.press("Escape")
+    expect(header).not_to_be_focused()
     shot(page, "search-header-query")
     # A result opens its paper on the day page that holds it.
     first = next(p for p in want if p["id"] == found[0])

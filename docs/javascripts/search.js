@@ -537,7 +537,21 @@
           }
           return fill().then(function () { window.scrollTo(0, place.y); });
         }
-        run().then(restore);
+        // Arriving from the header's box, focus is on the answer: a screen reader reads the count,
+        // and the next Tab reaches the first result.
+        function focusAnswer() {
+          var asked = false;
+          try {
+            asked = window.sessionStorage.getItem(FOCUS_KEY) === "1";
+            window.sessionStorage.removeItem(FOCUS_KEY);
+          } catch (e) {
+            return;
+          }
+          if (!asked || back) return;
+          status.tabIndex = -1;
+          status.focus({ preventScroll: true });
+        }
+        run().then(restore).then(focusAnswer);
       })
       .catch(function () {
         status.textContent = "Search is unavailable: its index could not be loaded.";
@@ -545,6 +559,7 @@
   }
 
   var BACK_KEY = "digest-search-back";
+  var FOCUS_KEY = "digest-search-focus"; // set by the header's box: focus the results it asked for
   var wentBack = false; // a history step (Back, Forward) led to the page Material swaps in next
   window.addEventListener("popstate", function () { wentBack = true; });
 
@@ -575,7 +590,17 @@
       if (page && page.digestSearch) {
         event.preventDefault(); // already on the search page: run it there
         page.digestSearch(query);
+        return;
       }
+      try {
+        window.sessionStorage.setItem(FOCUS_KEY, "1"); // the search page then focuses its answer
+      } catch (e) {
+        /* storage blocked: focus starts at the top of the page */
+      }
+    });
+    // Escape empties the box (the browser's own), and on an empty box leaves it.
+    form.elements.q.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !form.elements.q.value) form.elements.q.blur();
     });
   }
 
