@@ -613,6 +613,11 @@ def test_permalink_shows_on_hover_and_focus_and_copies(browser, base_url: str, p
         expect(button).to_have_text("Link copied")
         assert page.evaluate("navigator.clipboard.readText()") == f"{base_url}days/{BUSIEST_DAY}/2/#{paper_id}"
         shot(page, "16-permalink-copied")
+        # this listing has no meta line: the button, alone on its line, lines up with the title
+        both = f"[id='{paper_id}'], .digest-paper:has(h3[id='{paper_id}']) .digest-copy"
+        lefts = "s => [...document.querySelectorAll(s)].map(e => e.getBoundingClientRect().left)"
+        title_left, button_left = page.evaluate(lefts, both)
+        assert abs(title_left - button_left) < 1
         # The paper is where every link to it leads: papers.json's first day, the second part.
         paper = next(p for p in papers(project) if p["id"] == paper_id)
         assert paper["first_seen"] == BUSIEST_DAY
