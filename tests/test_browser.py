@@ -618,6 +618,10 @@ def test_permalink_shows_on_hover_and_focus_and_copies(browser, base_url: str, p
         lefts = "s => [...document.querySelectorAll(s)].map(e => e.getBoundingClientRect().left)"
         title_left, button_left = page.evaluate(lefts, both)
         assert abs(title_left - button_left) < 1
+        # after a meta line's text, it keeps its distance from it
+        page.goto(f"{base_url}days/{UPVOTED_DAY}/", wait_until="networkidle")
+        after_text = page.locator(".digest-meta:not(.digest-meta--link) .digest-copy").first
+        assert after_text.evaluate("el => parseFloat(getComputedStyle(el).marginLeft)") > 4
         # The paper is where every link to it leads: papers.json's first day, the second part.
         paper = next(p for p in papers(project) if p["id"] == paper_id)
         assert paper["first_seen"] == BUSIEST_DAY

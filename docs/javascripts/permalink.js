@@ -26,7 +26,7 @@
       var line = heading.nextElementSibling;
       if (!line || !line.classList.contains("digest-meta")) {
         line = document.createElement("p");
-        line.className = "digest-meta";
+        line.className = "digest-meta digest-meta--link"; // the button's own line
         heading.parentNode.insertBefore(line, heading.nextSibling);
       }
       var button = document.createElement("button");
