@@ -25,8 +25,9 @@ _SCRIPT_COMMAND = re.compile(r"\\text(super|sub)script\{([^{}\\]{1,12})\}")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # A tie between words, or a tie left from a citation: "Fig.~3", "models~mnih2007three" -> a space.
 _TIE = re.compile(r"(?<=[A-Za-z0-9.,;:)\]])~(?=[A-Za-z0-9(\[\\])")
-# TeX quotation marks: "``steering vectors''" -> "“steering vectors”" (paired only).
-_TEX_QUOTES = re.compile(r"``([^`]{1,300}?)''")
+# TeX quotation marks: "``steering vectors''" -> "“steering vectors”" (paired only; a straight
+# double quote closes them too, as some abstracts write it).
+_TEX_QUOTES = re.compile(r"``([^`\"]{1,300}?)(?:''|\")")
 # Inline maths: "$O(n^2)$". Short, on one stretch, not an escaped dollar.
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]{1,120}?)(?<!\\)\$(?!\$)")
 _SYMBOLS = {

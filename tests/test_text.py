@@ -33,6 +33,10 @@ from generator.text import OPENING_MAX, SHORT_ABSTRACT, display, opening
             "CAA computes ``steering vectors'' by ``information explosion,'' then",
             "CAA computes “steering vectors” by “information explosion,” then",
         ),
+        (
+            'a reward, ``Follow-up Likelihood as Reward" (FLR), matches',
+            "a reward, “Follow-up Likelihood as Reward” (FLR), matches",
+        ),
     ],
 )
 def test_latex_leftovers_read_as_text(raw, shown):
