@@ -117,13 +117,23 @@
       });
     });
 
+    function hasTheme(element, theme) {
+      return !theme || (" " + element.getAttribute("data-themes") + " ").indexOf(" " + theme + " ") >= 0;
+    }
+    // The page's table of contents follows: a hidden section's entry goes too.
+    function hideEntry(id, hidden) {
+      document.querySelectorAll('.md-nav--secondary a[href$="#' + id + '"]').forEach(function (a) {
+        a.parentNode.hidden = hidden;
+      });
+    }
+
     filter.addEventListener("change", function () {
       var theme = filter.value;
       var shown = 0;
       sections.forEach(function (section) {
         var visible = 0;
         section.querySelectorAll(":scope > .digest-paper").forEach(function (paper) {
-          var match = !theme || (" " + paper.getAttribute("data-themes") + " ").indexOf(" " + theme + " ") >= 0;
+          var match = hasTheme(paper, theme);
           paper.hidden = !match;
           if (match) visible += 1;
         });
@@ -131,10 +141,7 @@
         var heading = section.previousElementSibling;
         if (heading && heading.tagName === "H2") {
           heading.hidden = visible === 0;
-          // The page's table of contents follows: a hidden section's entry goes too.
-          document.querySelectorAll('.md-nav--secondary a[href$="#' + heading.id + '"]').forEach(function (a) {
-            a.parentNode.hidden = visible === 0;
-          });
+          hideEntry(heading.id, visible === 0);
         }
         shown += visible;
       });
@@ -144,14 +151,12 @@
       if (list && list.classList.contains("digest-list")) {
         var left = 0;
         list.querySelectorAll(":scope > li").forEach(function (item) {
-          var match = !theme || (" " + item.getAttribute("data-themes") + " ").indexOf(" " + theme + " ") >= 0;
+          var match = hasTheme(item, theme);
           item.hidden = !match;
           if (match) left += 1;
         });
         again.hidden = list.hidden = left === 0;
-        document.querySelectorAll('.md-nav--secondary a[href$="#seen-again"]').forEach(function (a) {
-          a.parentNode.hidden = left === 0;
-        });
+        hideEntry("seen-again", left === 0);
       }
       status.textContent = theme ? shown + " of " + papers.length + " papers on this page: " + names[theme] : "";
     });
