@@ -1,7 +1,8 @@
 """Search: one Pagefind record per paper, in bundles of a month or a half-year, cached by content.
 
 What a reader gets: every paper is its own result (title, day, themes and a snippet of its
-abstract), filterable by theme and year and listed by relevance or newest first.
+abstract), filterable by theme and year and listed by relevance or newest first; a query that
+finds nothing offers its slips as the papers spell them (`pagefind/words.json`, site_words).
 The search script (docs/javascripts/search.js) loads `pagefind/bundles.json`, opens the first
 bundle and merges the others into it (one pagefind.js and one WebAssembly for all), and asks
 one bundle at a time through the filter "part" each bundle's records get. Pagefind's index is
@@ -54,6 +55,11 @@ PART_SIZE = 12_000
 # Bumped when what a record holds (or a bundle's files) changes, so cached bundles of the old
 # shape are rebuilt.
 RECORD_FORMAT = "paper-record-7"
+WORDS_FILE = "words.json"  # the archive's words, commonest first: search.js's "Did you mean" (site_words)
+# The words a suggestion may offer: those of at least SUGGESTED_MIN_PAPERS papers (a word of one
+# paper is as likely a misspelling as the reader's), the commonest SUGGESTED_MAX_WORDS of them.
+SUGGESTED_MIN_PAPERS = 2
+SUGGESTED_MAX_WORDS = 60_000
 # Pagefind's own search interfaces, written into every bundle: search.js imports pagefind.js
 # and never these, some 450 KB a bundle; nor the worker (search.js asks for noWorker) or the
 # WebAssembly for pages of no known language (a bundle's one language is "en"), some 110 KB.
@@ -160,6 +166,32 @@ def joined_words(text: str) -> list[str]:
         if len(parts) > 1:
             found.update(part.lower() for part in parts if _CASE_CHANGE.search(part))
     return sorted(found)
+
+
+# A word a suggestion may correct or offer: four letters or more, no digit (search.js, suggestion).
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def word_counts(contents: Iterable[str]) -> dict[str, int]:
+    """Word (lower case) -> how many of the records of these contents (title and abstract) hold it."""
+    counts: dict[str, int] = {}
+    for content in contents:
+        for word in set(_WORD.findall(content.lower())):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def site_words(counts: Iterable[Mapping[str, int]]) -> list[str]:
+    """The words a "Did you mean" may offer, from each bundle's word_counts: those of at least
+    SUGGESTED_MIN_PAPERS papers in all, commonest first (then in alphabetical order), at most
+    SUGGESTED_MAX_WORDS. search.js offers, for a word of a query that found nothing, the first
+    of them within one or two letters' change."""
+    total: dict[str, int] = {}
+    for bundle in counts:
+        for word, n in bundle.items():
+            total[word] = total.get(word, 0) + n
+    common = [(-n, word) for word, n in total.items() if n >= SUGGESTED_MIN_PAPERS]
+    return [word for _, word in sorted(common)[:SUGGESTED_MAX_WORDS]]
 
 
 def bundle_lines(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], list[bytes]]]:
@@ -484,6 +516,9 @@ class SearchIndex:
             for unused in _UNUSED_FILES:
                 remove(out / unused)
             _urls_file(bundle).write_text(json.dumps(fragments_by_url(out), sort_keys=True), encoding="utf-8")
+            _words_file(bundle).write_text(
+                json.dumps(word_counts(r.content for r in records), sort_keys=True), encoding="utf-8"
+            )
             if bundle.exists():
                 shutil.rmtree(bundle)
             os.replace(out, bundle)
@@ -520,7 +555,9 @@ class SearchIndex:
             remove(out / stale)
         listing = {"bundles": [f"{name}/" for name in self._order], "themes": self._themes, "skip": self._skipped()}
         (out / BUNDLES_FILE).write_text(json.dumps(listing, ensure_ascii=False) + "\n", encoding="utf-8")
-        keep = {b.name for b in self._bundles.values()} | {_urls_file(b).name for b in self._bundles.values()}
+        words = site_words(_bundle_words(self._bundles[name]) for name in self._order)
+        (out / WORDS_FILE).write_text(json.dumps({"words": words}, ensure_ascii=False) + "\n", encoding="utf-8")
+        keep = {f.name for b in self._bundles.values() for f in (b, _urls_file(b), _words_file(b))}
         for old in self.cache_dir.iterdir() if self.cache_dir.is_dir() else ():
             if old.name not in keep and not old.name.startswith("."):
                 with contextlib.suppress(OSError):
@@ -567,6 +604,27 @@ class SearchIndex:
 def _urls_file(bundle: Path) -> Path:
     """Beside a bundle in the cache: its fragment by URL (never published)."""
     return bundle.with_name(bundle.name + ".urls.json")
+
+
+def _words_file(bundle: Path) -> Path:
+    """Beside a bundle in the cache: its word_counts (never published; finish merges them)."""
+    return bundle.with_name(bundle.name + ".words.json")
+
+
+def _bundle_words(bundle: Path) -> dict[str, int]:
+    """A cached bundle's word_counts, from the file beside it; read again from the bundle's own
+    records when that file is missing (a bundle cached before there were suggestions) or damaged."""
+    file = _words_file(bundle)
+    try:
+        counts = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(counts, dict) and all(isinstance(n, int) for n in counts.values()):
+            return counts
+    except (OSError, ValueError):
+        pass
+    fragments = sorted((bundle / "fragment").glob("*.pf_fragment"))
+    counts = word_counts(str(json.loads(payload(path))["content"]) for path in fragments)
+    file.write_text(json.dumps(counts, sort_keys=True), encoding="utf-8")
+    return counts
 
 
 def _complete(bundle: Path) -> bool:

@@ -221,8 +221,10 @@ def test_cached_search_bundles_equal_fresh_ones_and_a_new_day_reindexes_only_its
     cold = tree(project / "site")
     bundles = sorted(p.name for p in cache.iterdir() if p.is_dir())  # name-key
     assert [b.rsplit("-", 1)[0] for b in bundles] == ["2025-h2", "2026-11", "2026-h1"]
-    # beside each, its fragments by URL (what bundles.json's "skip" is read from)
-    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == [f"{b}.urls.json" for b in bundles]
+    # beside each, its fragments by URL (what bundles.json's "skip" is read from) and its words
+    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == [
+        f"{b}.{kind}.json" for b in bundles for kind in ("urls", "words")
+    ]
     _digest("site", cwd=project, env=env)  # every bundle from the cache
     assert tree(project / "site") == cold
     assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == bundles
@@ -231,7 +233,9 @@ def test_cached_search_bundles_equal_fresh_ones_and_a_new_day_reindexes_only_its
     (project / "dumps" / "2026-11-21.txt").write_text(day.replace("Sparse", "Sparser"), encoding="utf-8")
     _digest("site", cwd=project, env=env)
     now = sorted(p.name for p in cache.iterdir() if p.is_dir())
-    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == [f"{b}.urls.json" for b in now]  # the old one gone
+    assert sorted(p.name for p in cache.iterdir() if p.is_file()) == [  # the old ones gone
+        f"{b}.{kind}.json" for b in now for kind in ("urls", "words")
+    ]
     assert now[0] == bundles[0] and now[2] == bundles[2]
     assert now[1] != bundles[1] and now[1].startswith("2026-11-")
     warm = tree(project / "site")

@@ -133,6 +133,41 @@ def _archive(docs: Path) -> tuple[Path, list[tuple[str, str, Path]]]:
     return archive, pages
 
 
+def test_the_words_a_suggestion_may_offer_are_those_of_two_papers_or_more_commonest_first(monkeypatch) -> None:
+    counts = search.word_counts(["Sparse Sparse autoencoders\nSparse codes, 2x GPT4 big_data"])
+    # a paper counts once; no word of three letters or fewer, none with a digit; at the underscore, two words
+    assert counts == {"sparse": 1, "autoencoders": 1, "codes": 1, "data": 1}
+    bundles = [{"sparse": 3, "codes": 1, "typoo": 1}, {"codes": 1, "attention": 2, "data": 3}]
+    # "typoo" is one paper's: as likely a misspelling as the reader's, never offered
+    assert search.site_words(bundles) == ["data", "sparse", "attention", "codes"]
+    monkeypatch.setattr(search, "SUGGESTED_MAX_WORDS", 2)
+    assert search.site_words(bundles) == ["data", "sparse"]
+
+
+def test_the_site_lists_its_words_and_a_damaged_list_beside_a_cached_bundle_is_read_again(tmp_path: Path) -> None:
+    archive, pages = _archive(tmp_path / "docs")
+    cache = tmp_path / "cache"
+
+    def build(site: Path) -> list[str]:
+        index = search.SearchIndex(cache, "en")
+        index.start(archive, pages, THEMES)
+        index.finish(site)
+        return json.loads((site / "pagefind" / search.WORDS_FILE).read_text())["words"]
+
+    words = build(tmp_path / "site1")
+    # six papers say "paper", "creative", "things", "abstract", "creativity", "measured", "ways"
+    assert words == sorted(["paper", "creative", "things", "abstract", "creativity", "measured", "ways"])
+    [counts] = list(cache.glob("2025-h1-*.words.json"))
+    kept = counts.read_bytes()
+    assert json.loads(kept) == dict.fromkeys(
+        ["abstract", "creative", "creativity", "measured", "paper", "things", "ways"], 1
+    )
+    counts.write_text("{not json")
+    assert build(tmp_path / "site2") == words and counts.read_bytes() == kept
+    counts.unlink()  # a bundle cached before there were suggestions
+    assert build(tmp_path / "site3") == words and counts.read_bytes() == kept
+
+
 def test_a_busy_year_is_split_into_parts_and_the_same_papers_give_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(search, "PART_SIZE", 2)
     archive, pages = _archive(tmp_path / "docs")

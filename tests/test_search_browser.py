@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import snowballstemmer
@@ -312,15 +312,73 @@ def test_a_word_whose_case_changes_inside_a_link_finds_its_paper(
     watch.assert_clean()
 
 
-@pytest.mark.parametrize("word", ["zqxwvjkb", WORD + "zz"])
-def test_a_word_that_occurs_nowhere_finds_nothing(page, watch: Watch, base_url: str, project: Path, word: str) -> None:
+@pytest.mark.parametrize(("word", "suggested"), [("zqxwvjkb", None), (WORD + "zz", WORD)])
+def test_a_word_that_occurs_nowhere_finds_nothing(
+    page, watch: Watch, base_url: str, project: Path, word: str, suggested: str | None
+) -> None:
     # Pagefind answers such a word with the papers of the longest indexed word it starts with
-    # ("z", "creativ"); the search page must not.
+    # ("z", "creativ"); the search page must not. Two letters from a word of the papers, it
+    # offers that word.
     assert expected_papers(papers(project), word) == []
     page.goto(f"{base_url}search/?q={word}", wait_until="networkidle")
     assert results(page) == []
-    expect(page.locator(".digest-search__status")).to_have_text(f"No paper matches “{word}”.")
+    offer = f" Did you mean {suggested}?" if suggested else ""
+    expect(page.locator(".digest-search__status")).to_have_text(f"No paper matches “{word}”.{offer}")
     expect(page.locator(".digest-result")).to_have_count(0)
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("slip", "words", "offered"),
+    [
+        ("modles", ["modes", "models"], "modes"),  # one change each (a letter out, two swapped): the commoner
+        ("modls", ["mode", "models"], "models"),  # a letter in is one change; "mode" is two
+        ("ransformer", ["transformer"], "transformer"),  # the first letter may be the slip
+        ("mnid", ["mend", "mind"], "mind"),  # "mend" is commoner, but two changes away; "mind" one swap
+        ("mnid", ["nid", "mind"], "mind"),  # one change each: the word of the same first letter
+        ("hallucinatoin", ["hallucination", "hallucinating"], "hallucination"),  # a swap is one change
+        ("hlalucinaiton", ["hallucination"], "hallucination"),  # two changes in a long word
+        ("modelz", ["mxdelx"], "mxdelx"),  # two changes in a word of six letters: offered
+        ("modelz", ["mxdxlx"], None),  # three: not
+        ("modl", ["madly"], None),  # two changes in a word of five letters or fewer: not
+        ("stering", [], None),
+    ],
+)
+def test_a_slip_is_taken_for_the_nearest_word_then_the_same_first_letter_then_the_commonest(
+    page, base_url: str, slip: str, words: list[str], offered: str | None
+) -> None:
+    page.goto(f"{base_url}search/", wait_until="networkidle")
+    assert page.evaluate("([word, list]) => window.digestSpelt(word, list)", [slip, words]) == offered
+
+
+@pytest.mark.parametrize("slip", ["creatvity", "craetivity", "creativitty", "creaitvty"])
+def test_a_misspelt_word_is_offered_as_the_papers_spell_it_and_the_offer_searches(
+    page, watch: Watch, base_url: str, project: Path, slip: str
+) -> None:
+    """A letter left out, two swapped, one doubled, or two slips: the search page offers the
+    word as the papers spell it, keeping the reader's other words and filters, and only where
+    that finds papers under those filters."""
+    every = papers(project)
+    want = expected_papers(every, WORD)
+    names = _theme_names(project)
+    page.goto(f"{base_url}search/?q={slip}+models", wait_until="networkidle")
+    assert results(page) == []
+    status = page.locator(".digest-search__status")
+    expect(status).to_have_text(f"No paper matches “{slip} models”. Did you mean {WORD} models?")
+    offer = page.locator(".digest-search__suggestion")
+    assert parse_qs(urlsplit(offer.get_attribute("href")).query) == {"q": [f"{WORD} models"]}
+    offer.click()
+    both = {p["id"] for p in want} & {p["id"] for p in expected_papers(every, "models")}
+    expect(status).to_have_text(re.compile(rf"^{len(both)} papers? match(es)? “{WORD} models”\.$"))
+    assert set(results(page)) == both and page.locator(".digest-search__input").input_value() == f"{WORD} models"
+    assert parse_qs(urlsplit(page.url).query) == {"q": [f"{WORD} models"]}
+
+    # Under a theme none of the word's papers has, the offer would find nothing: none is made.
+    theme = next(t for t in names if t != "other" and all(t not in p["themes"] for p in want))
+    page.goto(f"{base_url}search/?{urlencode({'q': slip, 'theme': names[theme]})}", wait_until="networkidle")
+    expect(page.locator("select[name='theme']")).to_have_value(names[theme])
+    assert results(page) == []
+    expect(status).to_have_text(f"No paper matches “{slip}”.")
     watch.assert_clean()
 
 

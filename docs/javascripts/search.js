@@ -2,7 +2,8 @@
 // generator/search.py). The header's box (partials/search.html) on every page: "/" focuses it,
 // Enter opens the search page with ?q=. The search page (#digest-search) gets a form with a
 // theme filter, a year filter and an order; every matching paper is its own result. The form's state lives in the address
-// (search/?q=WORD&theme=…&year=…&sort=…), so a search can be linked. Runs on every page load and
+// (search/?q=WORD&theme=…&year=…&sort=…), so a search can be linked. A query that finds nothing
+// offers "Did you mean …?" from the site's words (pagefind/words.json). Runs on every page load and
 // on Material's instant navigation (document$); Pagefind's files load only on the search page.
 (function () {
   "use strict";
@@ -389,6 +390,95 @@
     return item;
   }
 
+  // --- "Did you mean": a query that found nothing, its unknown words spelt as the archive spells them
+
+  var vocabulary = null; // Promise of {list: the archive's words, commonest first; known: a Set of them}
+
+  function loadWords() {
+    if (vocabulary) return vocabulary;
+    vocabulary = fetch(new URL("pagefind/words.json", siteRoot()).href)
+      .then(function (response) {
+        if (!response.ok) throw new Error("words.json: " + response.status);
+        return response.json();
+      })
+      .then(function (file) {
+        return { list: file.words, known: new Set(file.words) };
+      });
+    vocabulary.catch(function () { vocabulary = null; });
+    return vocabulary;
+  }
+
+  // The changes that make `a` into `b` (a letter put in, left out or changed, or two neighbours
+  // swapped), or most + 1 once it is sure to be more than `most`.
+  function distance(a, b, most) {
+    if (Math.abs(a.length - b.length) > most) return most + 1;
+    var before = null;
+    var previous = [];
+    for (var j = 0; j <= b.length; j++) previous.push(j);
+    for (var i = 1; i <= a.length; i++) {
+      var row = [i];
+      var least = i;
+      for (j = 1; j <= b.length; j++) {
+        var d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (before && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+        row.push(d);
+        least = Math.min(least, d);
+      }
+      if (least > most) return most + 1;
+      before = previous;
+      previous = row;
+    }
+    return previous[b.length];
+  }
+
+  // The archive's word nearest to one no paper holds: the fewest changes, at most one (two for a
+  // word of more than five letters); of those, one of the same first letter (a slip is seldom
+  // there: "mnid" is "mind", not "maid"), then the commonest. Null when there is none.
+  function spelt(word, words) {
+    var most = word.length > 5 ? 2 : 1;
+    var best = null;
+    var rank = 2 * most + 2; // 2 a change + 1 for another first letter: worse than any within `most`
+    for (var k = 0; k < words.list.length && rank > 2; k++) {
+      var candidate = words.list[k];
+      var d = distance(word, candidate, most);
+      var mine = 2 * d + (candidate[0] === word[0] ? 0 : 1);
+      if (d <= most && mine < rank) {
+        best = candidate;
+        rank = mine;
+      }
+    }
+    return best;
+  }
+
+  // tests/test_search_browser.py asks it directly: (word, the archive's words commonest first)
+  window.digestSpelt = function (word, list) {
+    return spelt(word, { list: list });
+  };
+
+  // The query with each word of four letters or more that the archive does not hold spelt as
+  // it does (the rest as the reader wrote it: a word of three letters is as often another word
+  // as a slip, "cat" no "can"), when that finds papers under the same filters; else null.
+  function suggestion(state, query, theme, year, sort) {
+    return loadWords()
+      .then(function (words) {
+        var changed = false;
+        var respelt = query.replace(/\p{L}{4,}/gu, function (word) {
+          var lower = word.toLowerCase();
+          var better = words.known.has(lower) ? null : spelt(lower, words);
+          if (!better) return word;
+          changed = true;
+          return better;
+        });
+        if (!changed) return null;
+        return search(state, respelt, theme, year, sort).then(function (found) {
+          return found.total ? respelt : null;
+        });
+      })
+      .catch(function () {
+        return null; // no word list (an older site): no suggestion, the answer stands
+      });
+  }
+
   // --- the search page -----------------------------------------------------------------------
 
   function select(name, label, choices, value) {
@@ -481,18 +571,36 @@
             return Promise.resolve();
           }
           status.textContent = "Searching…";
-          return search(state, query, values.theme, values.year, values.sort).then(function (found) {
-            if (id !== current) return;
-            list.dataset.total = String(found.total);
-            status.textContent =
-              found.total === 0
-                ? "No paper matches " + quoted(query) + "."
-                : found.total + (found.total === 1 ? " paper matches" : " papers match") + " " + quoted(query) + ".";
-            next = found.next;
-            return showMore().then(function () {
-              if (id === current) box.dataset.state = "ready";
+          var found = null;
+          return search(state, query, values.theme, values.year, values.sort)
+            .then(function (answer) {
+              found = answer;
+              return found.total || id !== current ? null : suggestion(state, query, values.theme, values.year, values.sort);
+            })
+            .then(function (respelt) {
+              if (id !== current) return;
+              list.dataset.total = String(found.total);
+              status.textContent =
+                found.total === 0
+                  ? "No paper matches " + quoted(query) + "."
+                  : found.total + (found.total === 1 ? " paper matches" : " papers match") + " " + quoted(query) + ".";
+              if (respelt) {
+                var suggested = new URLSearchParams(address);
+                suggested.set("q", respelt);
+                var link = el("a", "digest-search__suggestion", respelt);
+                link.href = "?" + suggested.toString();
+                link.addEventListener("click", function (event) {
+                  event.preventDefault();
+                  input.value = respelt;
+                  run();
+                });
+                status.append(" Did you mean ", link, "?");
+              }
+              next = found.next;
+              return showMore().then(function () {
+                if (id === current) box.dataset.state = "ready";
+              });
             });
-          });
         }
         var timer = null;
         input.addEventListener("input", function () {
