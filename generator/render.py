@@ -60,7 +60,13 @@ def long_date(value: date) -> str:
 
 
 def month_label(value: date) -> str:
-    return f"{MONTH_NAMES[value.month - 1]} {value.year}"
+    """ "June 2026"."""
+    return f"{month_name(value)} {value.year}"
+
+
+def month_name(value: date) -> str:
+    """ "June"."""
+    return MONTH_NAMES[value.month - 1]
 
 
 def meta_line(paper: Paper) -> str:
@@ -238,6 +244,7 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         long_date=long_date,
         nowrap=lambda s: str(s).replace(" ", NBSP),  # a date in a list or table stays on one line
         month_label=month_label,
+        month_name=month_name,
         meta=meta_line,
         display=display,
         paper_path=paper_path,
