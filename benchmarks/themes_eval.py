@@ -21,6 +21,8 @@ on those training folds -- and assigns themes to the held-out fold. It prints:
   it nothing in the cross-validation was written while looking at the judged papers, so it is
   the honest yardstick for a change to the model (a term added to themes.yml while looking at
   errors lifts the first figure and not this one);
+* how sure the model is and how often it is right: accuracy per quarter of the papers by the
+  gap between their two likeliest themes (the order `digest themes review` lists papers in);
 * a learning curve: the same cross-validation with 25/50/75/100% of each training fold;
 * the confusion pairs of the cross-validated model.
 
@@ -117,15 +119,19 @@ def cross_validate(
     fraction: float = 1.0,
     themes_out: list[tuple[str, ...]] | None = None,
     judged_rules: np.ndarray | None = None,
+    margins_out: list[float] | None = None,
 ) -> list[str]:
     """Each example's predicted primary from a model fitted without its fold. With fraction < 1
     only the first share of each training fold's papers per theme is used (deterministic).
     `themes_out`, when given, receives each example's predicted themes (primary first).
     `judged_rules`, when given, are the rule scores the held-out fold is judged with (the
-    model is still fitted on `scored`'s): see unseen_rules."""
+    model is still fitted on `scored`'s): see unseen_rules. `margins_out`, when given, receives
+    how sure the model is of each example: its two likeliest themes' gap in probability (the
+    order `digest themes review` lists papers in)."""
     folds = folds_of([ex.primary for ex in examples], k)
     predicted = [""] * len(examples)
     every: list[tuple[str, ...]] = [()] * len(examples)
+    margins = [0.0] * len(examples)
     for fold in range(k):
         test = [i for i, f in enumerate(folds) if f == fold]
         train = [i for i, f in enumerate(folds) if f != fold]
@@ -141,8 +147,14 @@ def cross_validate(
             judged = replace(judged, rules=judged_rules[test])
         for i, themes in zip(test, predict(model, judged, config), strict=True):
             predicted[i], every[i] = themes[0], themes
+        if margins_out is not None:
+            top = np.sort(model.proba(judged, config), axis=1)
+            for i, gap in zip(test, (top[:, -1] - top[:, -2]).tolist(), strict=True):
+                margins[i] = gap
     if themes_out is not None:
         themes_out[:] = every
+    if margins_out is not None:
+        margins_out[:] = margins
     return predicted
 
 
@@ -166,6 +178,23 @@ def unseen_rules(examples: list[Example], config: ThemeConfig, at_most: int) -> 
                 sums[theme_of[term]] += points
         rows.append(theme_scores(sums, config))
     return np.array(rows, dtype=np.float64).reshape(len(examples), len(config.themes))
+
+
+def by_certainty(examples: list[Example], predicted: list[str], margins: list[float]) -> list[str]:
+    """Strict and lenient accuracy per quarter of the papers by how sure the cross-validated
+    model was (least sure first, ties by position), and how many of all errors the least sure
+    quarter holds: what `digest themes review`, which lists papers in that order, is worth."""
+    order = sorted(range(len(examples)), key=lambda i: (margins[i], i))
+    wrong = [predicted[i] != examples[i].primary for i in range(len(examples))]
+    quarters = [order[q * len(order) // 4 : (q + 1) * len(order) // 4] for q in range(4)]
+    lines = []
+    for name, rows in zip(("least sure", "second", "third", "surest"), quarters, strict=True):
+        strict = sum(not wrong[i] for i in rows) / len(rows)
+        lenient = sum(predicted[i] in examples[i].themes for i in rows) / len(rows)
+        gap = max(margins[i] for i in rows)
+        lines.append(f"    {name + ' quarter':<22} strict {strict:.3f}  lenient {lenient:.3f}  (gap up to {gap:.2f})")
+    lines.append(f"    the least sure quarter holds {sum(wrong[i] for i in quarters[0])} of the {sum(wrong)} errors")
+    return lines
 
 
 def disagreements(examples: list[Example], predicted: list[tuple[str, ...]]) -> list[str]:
@@ -254,9 +283,13 @@ def main(argv: list[str]) -> int:
         print(line("rules of themes.yml alone*", figures(examples, rules)))
         print("  * not cross-validated: the themes.yml terms were written looking at these papers")
     full: list[tuple[str, ...]] = []
-    cv = figures(examples, cross_validate(examples, scored, config, k, themes_out=full))
+    margins: list[float] = []
+    primaries = cross_validate(examples, scored, config, k, themes_out=full, margins_out=margins)
+    cv = figures(examples, primaries)
     print(line("learned model, cross-validated", cv))
     print("  " + secondary_figures(examples, full, config.secondary_ratio))
+    print("  how sure, and how often right (the order of `digest themes review`):")
+    print("\n".join(by_certainty(examples, primaries, margins)))
     if not without_rules:
         print("as if nobody had tuned the rules on these papers: each paper judged without the terms of")
         print("its labelled themes found in (1) no other labelled paper of the theme, (2) at most one other:")
@@ -272,11 +305,10 @@ def main(argv: list[str]) -> int:
         blind_scored = Scored.of([(ex.title, ex.abstract) for ex in examples], blind)
         print("the honest yardstick: the same model with the rules of a vocabulary written without")
         print(f"looking at any paper ({BLIND_THEMES.relative_to(ROOT)}), nothing tuned on these papers:")
-        print(
-            line(
-                "  learned model, cross-validated", figures(examples, cross_validate(examples, blind_scored, blind, k))
-            )
-        )
+        blind_margins: list[float] = []
+        judged = cross_validate(examples, blind_scored, blind, k, margins_out=blind_margins)
+        print(line("  learned model, cross-validated", figures(examples, judged)))
+        print("\n".join(by_certainty(examples, judged, blind_margins)))
     print("learning curve (share of each training fold used):")
     for fraction in (0.25, 0.5, 0.75):
         print(

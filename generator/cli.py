@@ -440,6 +440,22 @@ def _find_paper(papers: Sequence[Paper], query: str) -> Paper:
     return by_id[match[2]]
 
 
+@themes_group.command("review")
+@_out_option
+@_config_option
+@click.option("--max", "max_papers", default=20, show_default=True, help="At most this many papers.")
+def themes_review(out_dir: Path, config_file: Path, max_papers: int) -> None:
+    """The papers whose themes the model is least sure of, least sure first, each with the
+    overrides.yml line that pins it: the papers most worth checking and correcting."""
+    from .theme_model import ThemeModel, least_sure, override_examples, review_text
+
+    with _errors_to_exit():
+        config = Project(config_file).load_config()
+        papers = _archive_papers(out_dir)
+        model = ThemeModel(config.themes, override_examples(papers, config.overrides))
+        click.echo(review_text(least_sure(papers, model, config.overrides, max_papers), len(papers)), nl=False)
+
+
 @themes_group.command("suggest")
 @_out_option
 @_config_option

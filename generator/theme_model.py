@@ -26,7 +26,7 @@ import functools
 import hashlib
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any
@@ -862,6 +862,73 @@ def assign_texts(texts: list[tuple[str, str]], model: ThemeModel) -> list[tuple[
 def assign_one(title: str, abstract: str, model: ThemeModel) -> tuple[str, ...]:
     """One paper's themes (a batch of one: the same as among others)."""
     return model.assign(Scored.of([(title, abstract)], model.config))[0]
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """A paper the model hesitates over (least_sure)."""
+
+    paper: Paper
+    themes: tuple[str, ...]  # what the model gives it, primary first
+    ranked: tuple[tuple[str, float], ...]  # its three most probable themes, with their probabilities
+    margin: float  # the most probable theme's probability less the next one's
+
+
+def least_sure(papers: Sequence[Paper], model: ThemeModel, pinned: Collection[str], n: int) -> list[Unsure] | None:
+    """The `n` papers whose themes the model is least sure of: the smallest gap between its two
+    most probable themes, least first, then by id. Pinned papers (ids in `pinned`) and labelled
+    ones (a label of the same title) are left out: their themes are the owner's already. None
+    when there is nothing to learn from (no labels, no pins: the rules decide alone).
+
+    On papers it was not fitted on, the least sure quarter gets about half its primaries right
+    and the surest quarter nearly all (benchmarks/themes_eval.py, "how sure"), so an owner who
+    pins these fixes the most themes per paper read, and each pin is a label the model learns from."""
+    from .dedupe import normalize
+
+    labelled = {normalize(ex.title) for ex in model.examples}
+    candidates = [p for p in papers if p.id not in pinned and normalize(p.title) not in labelled]
+    if model.fitted is None or not candidates:
+        return None if model.fitted is None else []
+    fitted, config = model.fitted, model.config
+    score = functools.partial(_score_chunk, config, model.vocabulary)
+    chunks = map_chunks(score, [(p.title, p.abstract) for p in candidates])
+    with one_blas_thread():
+        proba = np.vstack([fitted.proba(chunk, config) for chunk in chunks])
+    top = np.sort(proba, axis=1)
+    margins = (top[:, -1] - top[:, -2]).tolist()
+    order = sorted(range(len(candidates)), key=lambda i: (margins[i], candidates[i].id))[:n]
+    chosen = [candidates[i] for i in order]
+    assigned = model.assign(Scored.of([(p.title, p.abstract) for p in chosen], config)) if chosen else []
+    found = []
+    for i, paper, given in zip(order, chosen, assigned, strict=True):
+        best = sorted(range(len(fitted.classes)), key=lambda c: (-proba[i, c], c))[:3]
+        ranked = tuple((fitted.classes[c], float(proba[i, c])) for c in best)
+        found.append(Unsure(paper, given, ranked, margins[i]))
+    return found
+
+
+def review_text(unsure: Sequence[Unsure] | None, total: int) -> str:
+    """What `digest themes review` prints."""
+    if unsure is None:
+        return "No labelled or pinned papers to learn from: the themes.yml rules decide (see README, Themes).\n"
+    if not unsure:
+        return f"Nothing to review: each of the {total} papers is labelled or pinned.\n"
+    lines = [
+        f"The {len(unsure)} papers the theme model is least sure of, of {total} (labelled and pinned ones left out),",
+        "least sure first: the gap between its two likeliest themes is smallest. Check each; where it is",
+        "wrong, put its pin line in overrides.yml with the right themes, primary first. The next build",
+        "shows them and learns from the pin: papers like it follow.",
+        "",
+    ]
+    for n, item in enumerate(unsure, 1):
+        odds = " · ".join(f"{theme} {p:.0%}" for theme, p in item.ranked)
+        lines += [
+            f"{n:>3}. {item.paper.title}",
+            f"     first seen {item.paper.first_seen.isoformat()}; the model: {odds}",
+            f"     pin: {item.paper.id}: [{', '.join(item.themes)}]",
+        ]
+    lines += ["", "Why the model hesitates over one: digest themes explain ID."]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------- explain

@@ -216,6 +216,21 @@ def test_themes_explain_and_suggest(seeded):
     assert "no paper matches" in result.output
 
 
+def test_themes_review_lists_the_least_sure_papers_with_their_pin_lines_and_a_pin_takes_one_off(seeded):
+    run(seeded, "build")
+    ids = {p["id"] for p in json.loads((seeded / "docs/data/papers.json").read_text())["papers"]}
+    out = run(seeded, "themes", "review", "--max", "3").output
+    assert out.startswith("The 3 papers the theme model is least sure of, of 431 ")
+    pins = re.findall(r"^     pin: (\S+): \[([a-z, -]+)\]$", out, re.M)
+    assert len(pins) == 3 and {pid for pid, _ in pins} <= ids
+    first, themes = pins[0]
+    (seeded / "overrides.yml").write_text(f"{first}: [{themes}]\n")  # the line as printed is valid
+    run(seeded, "build")
+    again = run(seeded, "themes", "review", "--max", "3").output
+    assert f"pin: {first}:" not in again  # pinned: the owner's now (and a label: the rest may move)
+    assert len(re.findall(r"^     pin: ", again, re.M)) == 3
+
+
 def _commands(group, prefix=()):
     for name, command in sorted(group.commands.items()):
         yield (*prefix, name), command

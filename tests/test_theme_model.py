@@ -31,8 +31,10 @@ from generator.theme_model import (
     assign_one,
     assign_texts,
     explain,
+    least_sure,
     override_examples,
     parse_labels,
+    review_text,
     term_closeness,
     with_labels,
     written_examples,
@@ -288,6 +290,41 @@ def test_explain_names_terms_learned_evidence_similar_labels_and_what_to_do(mode
     assert "themes:      steering  (pinned in overrides.yml)" in pinned
 
 
+def test_review_lists_the_papers_the_model_is_least_sure_of_leaving_out_the_pinned_and_labelled(model):
+    seen = [p for dump in seed_dumps()[:2] for p in _papers_of(dump)]
+    labelled = LABELS[0]
+    papers = [*seen, paper("a-labelled-paper", labelled.title, labelled.abstract)]
+    # each paper's gap between its two likeliest themes, one paper at a time
+    fitted = model.fitted
+    assert fitted is not None
+
+    def gap(p: Paper) -> float:
+        top = sorted(fitted.proba(Scored.of([(p.title, p.abstract)], LABELLED), LABELLED)[0])
+        return float(top[-1] - top[-2])
+
+    gaps = {p.id: gap(p) for p in papers}
+    least = min(seen, key=lambda p: gaps[p.id])
+    listed = least_sure(papers, model, {}, 5)
+    assert listed is not None and len(listed) == 5
+    assert listed[0].paper == least and listed[0].margin == pytest.approx(gaps[least.id], abs=1e-9)
+    assert [u.margin for u in listed] == sorted(u.margin for u in listed)
+    unlisted = [p for p in seen if p.id not in {u.paper.id for u in listed}]
+    assert max(u.margin for u in listed) <= min(gaps[p.id] for p in unlisted) + 1e-9
+    # each with the themes the model gives it and its likeliest three, most probable first
+    for item in listed:
+        assert item.themes == assign_one(item.paper.title, item.paper.abstract, model)
+        assert item.themes[0] == item.ranked[0][0] and item.ranked[0][1] - item.ranked[1][1] == pytest.approx(
+            item.margin
+        )
+    # a labelled paper is never listed, however unsure; a pinned one neither
+    assert all(u.paper.id != "a-labelled-paper" for u in least_sure(papers, model, {}, len(papers)) or [])
+    after = least_sure(papers, model, {least.id: ("other",)}, 5)
+    assert after is not None and least not in [u.paper for u in after] and after[0].paper == listed[1].paper
+    text = review_text(listed, len(papers))
+    assert f"  1. {least.title}" in text and f"pin: {least.id}: [{', '.join(listed[0].themes)}]" in text
+    assert least_sure(papers, ThemeModel(CONFIG), {}, 5) is None  # no labels: the rules decide
+
+
 def test_other_share_is_near_the_labels_on_the_seed_papers(model):
     papers = [p for dump in seed_dumps() for p in _papers_of(dump)]
     got = model.assign(Scored.of([(p.title, p.abstract) for p in papers], LABELLED))
@@ -342,6 +379,33 @@ def test_the_disagreements_list_the_papers_judged_wrong_worst_first_in_line_orde
     assert [entry.split(":")[1] for entry in lines] == ["9", "11", "10"]
     assert "labelled cognition -> model neuroscience  (its primary is none" in lines[0]
     assert lines[2].endswith("interpretability, steering\n    paper 10")
+
+
+def test_the_evaluation_gives_accuracy_per_quarter_of_the_papers_by_how_sure_the_model_was():
+    from benchmarks.themes_eval import by_certainty
+
+    examples = [Example(f"paper {n}", "", ("steering", "interpretability"), f"x:{n}") for n in range(8)]
+    # gaps: papers 5 and 2 least sure (one right, one lenient only), 0 and 7 surest
+    margins = [0.9, 0.5, 0.1, 0.4, 0.3, 0.05, 0.6, 0.95]
+    predicted = ["steering"] * 8
+    predicted[2], predicted[3], predicted[4] = "interpretability", "other", "other"
+    lines = by_certainty(examples, predicted, margins)
+    assert lines[0].split() == [
+        "least",
+        "sure",
+        "quarter",
+        "strict",
+        "0.500",
+        "lenient",
+        "1.000",
+        "(gap",
+        "up",
+        "to",
+        "0.10)",
+    ]
+    assert lines[1].split()[2:6] == ["strict", "0.000", "lenient", "0.000"]  # papers 4 and 3
+    assert lines[3].split()[2:6] == ["strict", "1.000", "lenient", "1.000"]
+    assert lines[4].strip() == "the least sure quarter holds 1 of the 3 errors"
 
 
 def test_the_evaluation_without_rules_gives_every_paper_zero_rule_scores(monkeypatch):
