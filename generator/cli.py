@@ -444,7 +444,13 @@ def _find_paper(papers: Sequence[Paper], query: str) -> Paper:
 @_out_option
 @_config_option
 @click.option("--max", "max_papers", default=20, show_default=True, help="At most this many papers.")
-def themes_review(out_dir: Path, config_file: Path, max_papers: int) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the papers first seen on the archive's newest N days (the deploy's job summary uses 1).",
+)
+def themes_review(out_dir: Path, config_file: Path, max_papers: int, days: int | None) -> None:
     """The papers whose themes the model is least sure of, least sure first, each with the
     overrides.yml line that pins it: the papers most worth checking and correcting."""
     from .theme_model import ThemeModel, least_sure, override_examples, review_text
@@ -453,7 +459,13 @@ def themes_review(out_dir: Path, config_file: Path, max_papers: int) -> None:
         config = Project(config_file).load_config()
         papers = _archive_papers(out_dir)
         model = ThemeModel(config.themes, override_examples(papers, config.overrides))
-        click.echo(review_text(least_sure(papers, model, config.overrides, max_papers), len(papers)), nl=False)
+        scope = ""
+        if days is not None:
+            newest = sorted({p.first_seen for p in papers}, reverse=True)[:days]
+            papers = [p for p in papers if newest and p.first_seen >= newest[-1]]
+            scope = f" first seen since {newest[-1].isoformat()}" if newest else ""
+        unsure = least_sure(papers, model, config.overrides, max_papers)
+        click.echo(review_text(unsure, len(papers), scope), nl=False)
 
 
 @themes_group.command("suggest")

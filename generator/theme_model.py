@@ -907,17 +907,18 @@ def least_sure(papers: Sequence[Paper], model: ThemeModel, pinned: Collection[st
     return found
 
 
-def review_text(unsure: Sequence[Unsure] | None, total: int) -> str:
-    """What `digest themes review` prints."""
+def review_text(unsure: Sequence[Unsure] | None, total: int, scope: str = "") -> str:
+    """What `digest themes review` prints; `scope` says which papers were looked at (" first
+    seen since 2026-11-20"), after their count."""
     if unsure is None:
         return "No labelled or pinned papers to learn from: the themes.yml rules decide (see README, Themes).\n"
     if not unsure:
-        return f"Nothing to review: each of the {total} papers is labelled or pinned.\n"
+        return f"Nothing to review: each of the {total} papers{scope} is labelled or pinned.\n"
     lines = [
-        f"The {len(unsure)} papers the theme model is least sure of, of {total} (labelled and pinned ones left out),",
-        "least sure first: the gap between its two likeliest themes is smallest. Check each; where it is",
-        "wrong, put its pin line in overrides.yml with the right themes, primary first. The next build",
-        "shows them and learns from the pin: papers like it follow.",
+        f"The {len(unsure)} papers the theme model is least sure of, of {total}{scope} (labelled and pinned",
+        "ones left out), least sure first: the gap between their two likeliest themes is smallest.",
+        "Check each; where it is wrong, put its pin line in overrides.yml with the right themes, primary",
+        "first. The next build shows them and learns from the pin: papers like it follow.",
         "",
     ]
     for n, item in enumerate(unsure, 1):

@@ -218,9 +218,10 @@ def test_themes_explain_and_suggest(seeded):
 
 def test_themes_review_lists_the_least_sure_papers_with_their_pin_lines_and_a_pin_takes_one_off(seeded):
     run(seeded, "build")
-    ids = {p["id"] for p in json.loads((seeded / "docs/data/papers.json").read_text())["papers"]}
+    papers = json.loads((seeded / "docs/data/papers.json").read_text())["papers"]
+    ids = {p["id"] for p in papers}
     out = run(seeded, "themes", "review", "--max", "3").output
-    assert out.startswith("The 3 papers the theme model is least sure of, of 431 ")
+    assert out.startswith("The 3 papers the theme model is least sure of, of 431 (labelled and pinned\n")
     pins = re.findall(r"^     pin: (\S+): \[([a-z, -]+)\]$", out, re.M)
     assert len(pins) == 3 and {pid for pid, _ in pins} <= ids
     first, themes = pins[0]
@@ -229,6 +230,12 @@ def test_themes_review_lists_the_least_sure_papers_with_their_pin_lines_and_a_pi
     again = run(seeded, "themes", "review", "--max", "3").output
     assert f"pin: {first}:" not in again  # pinned: the owner's now (and a label: the rest may move)
     assert len(re.findall(r"^     pin: ", again, re.M)) == 3
+    # the newest day's papers only (the deploy's job summary)
+    newest = max(p["first_seen"] for p in papers)
+    day = run(seeded, "themes", "review", "--days", "1", "--max", "500").output
+    n_new = sum(p["first_seen"] == newest for p in papers)
+    seen = re.findall(r"^     first seen (\S+);", day, re.M)
+    assert seen and set(seen) == {newest} and f"of {n_new} first seen since {newest} (labelled" in day
 
 
 def _commands(group, prefix=()):

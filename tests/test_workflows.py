@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -354,3 +355,37 @@ def test_the_deploy_check_refuses_the_placeholder_site_url_and_passes_a_real_one
     assert digest("build").returncode == 0
     passed = digest(*command[1:])
     assert passed.returncode == 0 and passed.stdout.startswith("check passed:")
+
+
+def test_the_deploy_summary_lists_the_newest_days_papers_to_check_and_never_stops_the_deploy(
+    deploy: Workflow, tmp_path
+) -> None:
+    """The step's own script, run on a built project with bash: the job summary gets the newest
+    day's least-sure papers with their pin lines, in a code block."""
+    import sys
+
+    from .conftest import DUMPS, make_project
+
+    _, build = _job_with_action(deploy, "actions/upload-pages-artifact")
+    steps = _steps(build)
+    at = _step_index(steps, lambda s: "digest themes review" in str(s.get("run", "")), "runs the review")
+    step = steps[at]
+    assert step["continue-on-error"] is True  # advice: a failure here must not stop the deploy
+    assert at < _step_index(steps, lambda s: _action(s) == "actions/upload-pages-artifact", "uploads")
+    project = make_project(tmp_path)
+    for dump in ("2026-06-10.txt", "2026-11-19.txt"):
+        shutil.copy(DUMPS / dump, project / "dumps")
+    subprocess.run([sys.executable, "-m", "generator", "build"], cwd=project, check=True, capture_output=True)
+    (project / ".venv" / "bin").mkdir(parents=True)
+    shim = project / ".venv" / "bin" / "digest"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m generator "$@"\n')
+    shim.chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary)}
+    subprocess.run(["bash", "-e", "-c", str(step["run"])], cwd=project, env=env, check=True)
+    text = summary.read_text()
+    assert text.startswith("### Themes to check\n\n```text\nThe 10 papers the theme model is least sure of, of ")
+    assert text.endswith("```\n") and text.count("     pin: ") == 10
+    papers = json.loads((project / "docs/data/papers.json").read_text())["papers"]
+    newest = max(p["first_seen"] for p in papers)
+    assert set(re.findall(r"first seen (\S+);", text)) == {newest}
