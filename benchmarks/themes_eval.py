@@ -148,8 +148,7 @@ def cross_validate(
         for i, themes in zip(test, predict(model, judged, config), strict=True):
             predicted[i], every[i] = themes[0], themes
         if margins_out is not None:
-            top = np.sort(model.proba(judged, config), axis=1)
-            for i, gap in zip(test, (top[:, -1] - top[:, -2]).tolist(), strict=True):
+            for i, gap in zip(test, theme_model.margins(model.proba(judged, config)).tolist(), strict=True):
                 margins[i] = gap
     if themes_out is not None:
         themes_out[:] = every

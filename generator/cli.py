@@ -460,10 +460,10 @@ def themes_review(out_dir: Path, config_file: Path, max_papers: int, days: int |
         papers = _archive_papers(out_dir)
         model = ThemeModel(config.themes, override_examples(papers, config.overrides))
         scope = ""
-        if days is not None:
-            newest = sorted({p.first_seen for p in papers}, reverse=True)[:days]
-            papers = [p for p in papers if newest and p.first_seen >= newest[-1]]
-            scope = f" first seen since {newest[-1].isoformat()}" if newest else ""
+        if days is not None and papers:
+            since = sorted({p.first_seen for p in papers})[-days:][0]  # the oldest of the newest N days
+            papers = [p for p in papers if p.first_seen >= since]
+            scope = f" first seen since {since.isoformat()}"
         unsure = least_sure(papers, model, config.overrides, max_papers)
         click.echo(review_text(unsure, len(papers), scope), nl=False)
 

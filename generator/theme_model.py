@@ -770,6 +770,11 @@ def predict(model: Fitted, scored: Scored, config: ThemeConfig) -> list[tuple[st
         return []
     with one_blas_thread():
         proba = model.proba(scored, config)
+    return themes_of(model, proba, config)
+
+
+def themes_of(model: Fitted, proba: np.ndarray, config: ThemeConfig) -> list[tuple[str, ...]]:
+    """Themes per row of the model's probabilities (predict), primary first."""
     other = model.classes.index(OTHER) if OTHER in model.classes else -1
     # most probable first; equal probabilities keep the taxonomy's order (a stable sort)
     order = np.argsort(-proba, axis=1, kind="stable")[:, : config.max_secondary + 2].tolist()
@@ -887,24 +892,29 @@ def least_sure(papers: Sequence[Paper], model: ThemeModel, pinned: Collection[st
 
     labelled = {normalize(ex.title) for ex in model.examples}
     candidates = [p for p in papers if p.id not in pinned and normalize(p.title) not in labelled]
-    if model.fitted is None or not candidates:
-        return None if model.fitted is None else []
     fitted, config = model.fitted, model.config
+    if fitted is None:
+        return None
+    if not candidates:
+        return []
     score = functools.partial(_score_chunk, config, model.vocabulary)
     chunks = map_chunks(score, [(p.title, p.abstract) for p in candidates])
     with one_blas_thread():
         proba = np.vstack([fitted.proba(chunk, config) for chunk in chunks])
-    top = np.sort(proba, axis=1)
-    margins = (top[:, -1] - top[:, -2]).tolist()
-    order = sorted(range(len(candidates)), key=lambda i: (margins[i], candidates[i].id))[:n]
-    chosen = [candidates[i] for i in order]
-    assigned = model.assign(Scored.of([(p.title, p.abstract) for p in chosen], config)) if chosen else []
+    gaps = margins(proba).tolist()
+    order = sorted(range(len(candidates)), key=lambda i: (gaps[i], candidates[i].id))[:n]
     found = []
-    for i, paper, given in zip(order, chosen, assigned, strict=True):
+    for i, given in zip(order, themes_of(fitted, proba[order], config), strict=True):
         best = sorted(range(len(fitted.classes)), key=lambda c: (-proba[i, c], c))[:3]
         ranked = tuple((fitted.classes[c], float(proba[i, c])) for c in best)
-        found.append(Unsure(paper, given, ranked, margins[i]))
+        found.append(Unsure(candidates[i], given, ranked, gaps[i]))
     return found
+
+
+def margins(proba: np.ndarray) -> np.ndarray:
+    """How sure the model is of each row of its probabilities: the likeliest theme's less the next one's."""
+    top = np.sort(proba, axis=1)
+    return top[:, -1] - top[:, -2]
 
 
 def review_text(unsure: Sequence[Unsure] | None, total: int, scope: str = "") -> str:
