@@ -23,6 +23,7 @@ on those training folds -- and assigns themes to the held-out fold. It prints:
   errors lifts the first figure and not this one);
 * how sure the model is and how often it is right: accuracy per quarter of the papers by the
   gap between their two likeliest themes (the order `digest themes review` lists papers in);
+* accuracy by how sure the labeller was (the labels' `confidence`: high, medium, low);
 * a learning curve: the same cross-validation with 25/50/75/100% of each training fold;
 * the confusion pairs of the cross-validated model.
 
@@ -196,6 +197,20 @@ def by_certainty(examples: list[Example], predicted: list[str], margins: list[fl
     return lines
 
 
+def by_confidence(examples: list[Example], predicted: list[str]) -> list[str]:
+    """Strict and lenient accuracy per confidence the labeller gave (high, medium, low): where
+    the labeller hesitated between themes, the model's primary is the labelled one less often."""
+    lines = []
+    for level in ("high", "medium", "low"):
+        rows = [i for i, ex in enumerate(examples) if ex.confidence == level]
+        if rows:
+            strict = sum(predicted[i] == examples[i].primary for i in rows) / len(rows)
+            lenient = sum(predicted[i] in examples[i].themes for i in rows) / len(rows)
+            name = f"labelled with {level} confidence"
+            lines.append(f"    {name:<32} n={len(rows):<4} strict {strict:.3f}  lenient {lenient:.3f}")
+    return lines
+
+
 def disagreements(examples: list[Example], predicted: list[tuple[str, ...]]) -> list[str]:
     """The labelled papers whose cross-validated primary is not their label's, worst first (the
     model's primary is not even among the labelled themes), then by where they are labelled:
@@ -289,6 +304,8 @@ def main(argv: list[str]) -> int:
     print("  " + secondary_figures(examples, full, config.secondary_ratio))
     print("  how sure, and how often right (the order of `digest themes review`):")
     print("\n".join(by_certainty(examples, primaries, margins)))
+    print("  by how sure the labeller was (the labels' `confidence`):")
+    print("\n".join(by_confidence(examples, primaries)))
     if not without_rules:
         print("as if nobody had tuned the rules on these papers: each paper judged without the terms of")
         print("its labelled themes found in (1) no other labelled paper of the theme, (2) at most one other:")
@@ -308,6 +325,7 @@ def main(argv: list[str]) -> int:
         judged = cross_validate(examples, blind_scored, blind, k, margins_out=blind_margins)
         print(line("  learned model, cross-validated", figures(examples, judged)))
         print("\n".join(by_certainty(examples, judged, blind_margins)))
+        print("\n".join(by_confidence(examples, judged)))
     print("learning curve (share of each training fold used):")
     for fraction in (0.25, 0.5, 0.75):
         print(

@@ -54,6 +54,9 @@ FOLDS = 5
 _DECIMALS = 6  # coefficients are rounded so that the model's bytes do not wobble
 
 
+CONFIDENCES = ("high", "medium", "low", "")  # a label's `confidence`; "" when it gives none
+
+
 @dataclass(frozen=True)
 class Example:
     """One labelled paper: its text and themes (primary first), and where the label comes from."""
@@ -63,6 +66,7 @@ class Example:
     themes: tuple[str, ...]
     source: str  # "themes-labels.jsonl:12", "overrides.yml" or "themes.yml"
     weight: float = 1.0
+    confidence: str = ""  # how sure the labeller was (high, medium, low); for the evaluation only
 
     @property
     def primary(self) -> str:
@@ -74,7 +78,9 @@ class Example:
 
 def parse_labels(text: str, path: str, config: ThemeConfig) -> tuple[Example, ...]:
     """The labels file: one JSON object per line with `title`, `abstract`, `primary` and
-    optionally `secondary` (a list). Every problem is reported at once, with its line."""
+    optionally `secondary` (a list) and `confidence` (high, medium or low: how sure the labeller
+    was; benchmarks/themes_eval.py reports accuracy by it, the model does not use it). Every
+    problem is reported at once, with its line."""
     known = set(config.ids)
     problems: list[Problem] = []
     examples: list[Example] = []
@@ -90,12 +96,15 @@ def parse_labels(text: str, path: str, config: ThemeConfig) -> tuple[Example, ..
             problems.append(Problem(path, number, "not a JSON object", 'write {"title": ..., "primary": ...}'))
             continue
         title, abstract, primary = row.get("title"), row.get("abstract", ""), row.get("primary")
-        secondary = row.get("secondary", [])
+        secondary, confidence = row.get("secondary", []), row.get("confidence", "")
         if not isinstance(title, str) or not title.strip() or not isinstance(abstract, str):
             problems.append(Problem(path, number, "needs a non-empty `title` and a text `abstract`", "add them"))
             continue
         if not isinstance(secondary, list):
             problems.append(Problem(path, number, "`secondary` is not a list", 'write e.g. "secondary": ["cognition"]'))
+            continue
+        if confidence not in CONFIDENCES:
+            problems.append(Problem(path, number, f"`confidence` is {confidence!r}", 'write "high", "medium" or "low"'))
             continue
         themes = [primary, *secondary]
         bad = [t for t in themes if not isinstance(t, str) or t not in known]
@@ -104,7 +113,9 @@ def parse_labels(text: str, path: str, config: ThemeConfig) -> tuple[Example, ..
                 Problem(path, number, f"unknown theme id {bad[0]!r}", f"use one of: {', '.join(config.ids)}")
             )
             continue
-        examples.append(Example(title, abstract, tuple(dict.fromkeys(themes)), f"{path}:{number}"))
+        examples.append(
+            Example(title, abstract, tuple(dict.fromkeys(themes)), f"{path}:{number}", confidence=confidence)
+        )
     if problems:
         raise ConfigError(problems)
     return tuple(examples)

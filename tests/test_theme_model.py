@@ -8,6 +8,7 @@ import pickle
 import socket
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -72,12 +73,23 @@ def test_labels_file_problems_are_reported_together_with_their_lines():
         "\n"
         '{"abstract": "z", "primary": "other"}\n'
         '{"title": "C", "abstract": "w", "primary": "other", "secondary": "steering"}\n'
+        '{"title": "D", "abstract": "v", "primary": "other", "confidence": "sure"}\n'
+        '{"title": "E", "abstract": "u", "primary": "other", "confidence": "low"}\n'
     )
     with pytest.raises(ConfigError) as caught:
         parse_labels(text, "themes-labels.jsonl", CONFIG)
     got = [str(p) for p in caught.value.problems]
-    assert [p.split(":")[1] for p in got] == ["2", "3", "5", "6"]
+    assert [p.split(":")[1] for p in got] == ["2", "3", "5", "6", "7"]
     assert "unknown theme id 'cognitoin' — use one of: interpretability" in got[1]
+    assert got[4] == """themes-labels.jsonl:7: `confidence` is 'sure' — write "high", "medium" or "low\""""
+    good = parse_labels(text.splitlines()[0] + "\n" + text.splitlines()[-1], "themes-labels.jsonl", CONFIG)
+    assert [ex.confidence for ex in good] == ["", "low"]
+
+
+def test_the_shipped_labels_say_how_sure_their_labeller_was_and_the_model_ignores_it():
+    assert Counter(ex.confidence for ex in LABELS) == {"high": 128, "medium": 66, "low": 22}
+    unsure = tuple(replace(ex, confidence="") for ex in LABELS)
+    assert with_labels(CONFIG, unsure).labels_digest == LABELLED.labels_digest
 
 
 def test_a_bad_labels_file_stops_the_build_with_its_line(project):
@@ -379,6 +391,21 @@ def test_the_disagreements_list_the_papers_judged_wrong_worst_first_in_line_orde
     assert [entry.split(":")[1] for entry in lines] == ["9", "11", "10"]
     assert "labelled cognition -> model neuroscience  (its primary is none" in lines[0]
     assert lines[2].endswith("interpretability, steering\n    paper 10")
+
+
+def test_the_evaluation_gives_accuracy_by_how_sure_the_labeller_was():
+    from benchmarks.themes_eval import by_confidence
+
+    def labelled(confidence: str, *themes: str) -> Example:
+        return Example("paper", "", themes, "x:1", confidence=confidence)
+
+    examples = [labelled("high", "steering"), labelled("high", "cognition"), labelled("low", "multimodal", "other")]
+    examples += [labelled("", "steering")]
+    lines = by_confidence(examples, ["steering", "steering", "other", "cognition"])
+    assert [line.split() for line in lines] == [
+        ["labelled", "with", "high", "confidence", "n=2", "strict", "0.500", "lenient", "0.500"],
+        ["labelled", "with", "low", "confidence", "n=1", "strict", "0.000", "lenient", "1.000"],
+    ]
 
 
 def test_the_evaluation_gives_accuracy_per_quarter_of_the_papers_by_how_sure_the_model_was():
