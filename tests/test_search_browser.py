@@ -260,6 +260,53 @@ def test_a_paper_revised_after_its_half_year_is_found_once_as_it_reads_now(
     watch.assert_clean()
 
 
+def test_a_hyphenated_word_or_a_quoted_phrase_finds_the_papers_however_they_write_it(
+    page, watch: Watch, base_url: str, project: Path
+) -> None:
+    """ "chain-of-thought" finds the papers that write "Chain of Thought" too, and the quoted
+    phrase those that write "Chain-of-Thought" (indexed as one word): each once, and newest
+    first across the bundles when asked."""
+    every = papers(project)
+    by_id = {p["id"]: p for p in every}
+
+    def holding(*words: str) -> set[str]:
+        return set.intersection(*({p["id"] for p in expected_papers(every, w)} for w in words))
+
+    hyphenated, apart = holding("chainofthought"), holding("chain", "of", "thought")
+    phrase = {p["id"] for p in every if re.search(r"\bchains?\s+of\s+thought", p["title"] + " " + p["abstract"], re.I)}
+    assert phrase - hyphenated and hyphenated - phrase, "the seeds write it both ways"
+    page.goto(f"{base_url}search/?q=chain-of-thought", wait_until="networkidle")
+    got = results(page)
+    assert len(got) == len(set(got)) and set(got) == hyphenated | apart
+    expect(page.locator(".digest-search__status")).to_have_text(f"{len(got)} papers match “chain-of-thought”.")
+    quoted = urlencode({"q": '"chain of thought"'})
+    page.goto(f"{base_url}search/?{quoted}", wait_until="networkidle")
+    got = results(page)
+    # (which of the phrase's own papers Pagefind finds is its matter; the hyphenated ones are ours)
+    assert len(got) == len(set(got)) and hyphenated <= set(got) <= phrase | hyphenated and set(got) - hyphenated
+    page.goto(f"{base_url}search/?q=theory-of-mind", wait_until="networkidle")
+    assert set(results(page)) == holding("theory", "of", "mind") | holding("theoryofmind") != set()
+    # Newest first: the bundles in turn, each bundle's two spellings merged by day.
+    page.goto(f"{base_url}search/?q=chain-of-thought&sort=date", wait_until="networkidle")
+    got = results(page)
+    days = [by_id[pid]["first_seen"] for pid in got]
+    assert set(got) == hyphenated | apart and len(got) == len(set(got)), got
+    assert days == sorted(days, reverse=True) and len({d[:7] for d in days}) >= 2, days
+    # Page after page ("Show more papers"), newest first and each paper once, with two spellings.
+    page.goto(f"{base_url}search/?q=large-language&sort=date", wait_until="networkidle")
+    more = page.locator(".digest-search__more")
+    while more.is_visible():
+        more.click()
+        expect(page.locator("#digest-search")).to_have_attribute("data-state", "ready")
+        page.wait_for_function("() => !document.querySelector('.digest-search__more').disabled")
+    got = results(page)
+    days = [by_id[pid]["first_seen"] for pid in got]
+    want = holding("large", "language") | holding("largelanguage")
+    assert len(want) > 60 and len(got) == len(set(got)) and set(got) == want
+    assert days == sorted(days, reverse=True)
+    watch.assert_clean()
+
+
 def test_the_page_stems_words_as_pagefind_does(page, watch: Watch, base_url: str, project: Path) -> None:
     """search.js's English stemmer (it tells a bundle's stand-in answer from a real one) gives
     Python's snowballstemmer's stem, the one Pagefind indexes, for every word of the site."""

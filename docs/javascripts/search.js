@@ -75,81 +75,176 @@
 
   // --- one query, bundle by bundle, merged into one list of papers ------------------------------
 
+  // The ways a query may be written in the papers. A word with hyphens ("theory-of-mind",
+  // "llama-2") is also looked for as separate words ("theory of mind", "Llama 2"); a quoted phrase
+  // of two to four words ("chain of thought") also as the one word its hyphenated spelling is
+  // indexed as ("Chain-of-Thought"). The reader's own spelling comes first.
+  function spellings(query) {
+    var found = [query];
+    var split = query.replace(/([\p{L}\p{N}])[-\u2010\u2011](?=[\p{L}\p{N}])/gu, "$1 ");
+    if (split !== query) found.push(split);
+    found.slice().forEach(function (written) {
+      var joined = written.replace(/"([^"]+)"/g, function (phrase, inside) {
+        var parts = inside.trim().split(/\s+/);
+        return parts.length >= 2 && parts.length <= 4 ? parts.join("") : phrase;
+      });
+      if (found.indexOf(joined) < 0) found.push(joined);
+    });
+    return found;
+  }
+
   function search(state, query, theme, year, sort) {
     var parts = state.parts.filter(function (part) { return !year || part.year === year || part.revised; });
-    var lists = [];
+    var written = spellings(query);
+    var lists = []; // per part, per spelling: its results
     // One bundle at a time (the filter "part"), in turn: they share one WebAssembly memory.
     var done = parts.reduce(function (previous, part) {
-      return previous.then(function () {
-        var filters = { part: part.name };
-        if (theme) filters.theme = theme;
-        if (year && part.revised) filters.year = year;
-        var options = { filters: filters };
-        if (sort) {
-          options.sort = {};
-          options.sort[sort] = "desc";
-        }
-        return state.instance.search(query, options).then(function (answer) {
-          // a revised paper's record in its half-year's bundle: the "revised" one replaces it
-          lists.push((answer ? answer.results : []).filter(function (result) {
-            return !part.skip[result.id.slice(result.id.indexOf("_") + 1)];
-          }));
+      return written.reduce(function (before, spelling) {
+        return before.then(function () {
+          var filters = { part: part.name };
+          if (theme) filters.theme = theme;
+          if (year && part.revised) filters.year = year;
+          var options = { filters: filters };
+          if (sort) {
+            options.sort = {};
+            options.sort[sort] = "desc";
+          }
+          return state.instance.search(spelling, options).then(function (answer) {
+            // a revised paper's record in its half-year's bundle: the "revised" one replaces it
+            lists.push((answer ? answer.results : []).filter(function (result) {
+              return !part.skip[result.id.slice(result.id.indexOf("_") + 1)];
+            }));
+          });
         });
-      });
+      }, previous);
     }, Promise.resolve());
     return done
       .then(function () {
         return Promise.all(lists.map(function (list) { return list.length ? data(list[0]) : null; }));
       })
       .then(function (firsts) {
-        lists = lists.map(function (list, k) { return firsts[k] && !holdsEveryTerm(firsts[k], query) ? [] : list; });
-        var total = lists.reduce(function (sum, list) { return sum + list.length; }, 0);
+        var byPart = parts.map(function () { return []; });
+        lists.forEach(function (list, k) {
+          var spelling = written[k % written.length];
+          if (!firsts[k] || holdsEveryTerm(firsts[k], spelling)) byPart[Math.floor(k / written.length)].push(list);
+        });
+        // A paper found by two spellings is one result: where the first found it.
+        byPart = byPart.map(function (found) {
+          var seen = {};
+          return found.map(function (list) {
+            return list.filter(function (result) {
+              if (seen[result.id]) return false;
+              seen[result.id] = true;
+              return true;
+            });
+          }).filter(function (list) { return list.length; });
+        });
+        var total = byPart.reduce(function (sum, found) {
+          return sum + found.reduce(function (n, list) { return n + list.length; }, 0);
+        }, 0);
         var revised = [];
-        var others = lists.filter(function (list, k) {
-          if (parts[k].revised) revised = list;
+        var others = byPart.filter(function (found, k) {
+          if (parts[k].revised) revised = found;
           return !parts[k].revised;
         });
-        return { total: total, next: merger(others, revised, sort) };
+        return { total: total, next: sort ? byDay(others, revised) : byScore([].concat.apply([], byPart)) };
       });
   }
 
-  // next(n) -> Promise of the next n results (with their data) in the merged order.
-  function merger(lists, revised, sort) {
-    var all = [].concat.apply([], lists);
+  // next(n) -> Promise of the next n results (with their data): by score, as Pagefind merges.
+  function byScore(lists) {
+    var all = [].concat.apply([], lists).sort(function (a, b) { return b.score - a.score; });
     var at = 0;
-    if (!sort) {
-      // By relevance: by score, as Pagefind merges.
-      all = all.concat(revised).sort(function (a, b) { return b.score - a.score; });
-      return function (n) {
-        var slice = all.slice(at, at + n);
-        at += slice.length;
-        return Promise.all(slice.map(data));
-      };
-    }
-    // By day: the other bundles hold consecutive stretches of days, newest first, so their
-    // date-sorted lists simply follow each other; the revised papers (of any day, date-sorted
-    // too) are merged in by the dates their records carry.
-    var from = 0;
     return function (n) {
-      var mine = all.slice(at, at + n);
-      var theirs = revised.slice(from, from + n);
-      return Promise.all(mine.concat(theirs).map(data)).then(function (records) {
-        var dates = records.map(function (record) { return shown(record, "date")[0] || ""; });
-        var out = [];
-        var i = 0;
-        var j = 0;
-        while (out.length < n && (i < mine.length || j < theirs.length)) {
-          if (j >= theirs.length || (i < mine.length && dates[i] >= dates[mine.length + j])) {
-            out.push(records[i++]);
-          } else {
-            out.push(records[mine.length + j++]);
-          }
-        }
-        at += i;
-        from += j;
-        return out;
+      var slice = all.slice(at, at + n);
+      at += slice.length;
+      return Promise.all(slice.map(data));
+    };
+  }
+
+  // next(n) -> Promise of the next n results, newest first. The bundles hold consecutive
+  // stretches of days, newest first, so their date-sorted lists simply follow each other; a
+  // bundle's lists for other spellings, and the revised papers (of any day), are merged in by the
+  // dates their records carry.
+  function byDay(others, revised) {
+    var merged = newestFirst([
+      inTurn(others.map(function (found) { return newestFirst(found.map(inOrder)); })),
+      newestFirst(revised.map(inOrder)),
+    ]);
+    return function (n) {
+      return merged.peek(n).then(function (records) {
+        merged.take(records.length);
+        return records;
       });
     };
+  }
+
+  // A stream of results: peek(n) -> Promise of (at most) the next n records, take(n) moves past
+  // them, left() counts what is still to come.
+  function inOrder(list) {
+    var at = 0;
+    return {
+      peek: function (n) { return Promise.all(list.slice(at, at + n).map(data)); },
+      take: function (n) { at += n; },
+      left: function () { return list.length - at; },
+    };
+  }
+
+  function inTurn(streams) {
+    return {
+      peek: function (n) {
+        var out = [];
+        return streams
+          .reduce(function (previous, stream) {
+            return previous.then(function () {
+              var need = Math.min(n - out.length, stream.left());
+              if (need <= 0) return null;
+              return stream.peek(need).then(function (records) { out = out.concat(records); });
+            });
+          }, Promise.resolve())
+          .then(function () { return out; });
+      },
+      take: function (n) {
+        streams.forEach(function (stream) {
+          var mine = Math.min(n, stream.left());
+          stream.take(mine);
+          n -= mine;
+        });
+      },
+      left: function () { return streams.reduce(function (sum, stream) { return sum + stream.left(); }, 0); },
+    };
+  }
+
+  function newestFirst(streams) {
+    var picked = []; // the stream of each record the last peek gave, in order
+    return {
+      peek: function (n) {
+        return Promise.all(streams.map(function (stream) { return stream.peek(n); })).then(function (heads) {
+          var at = heads.map(function () { return 0; });
+          var out = [];
+          picked = [];
+          while (out.length < n) {
+            var best = -1;
+            for (var k = 0; k < heads.length; k++) {
+              if (at[k] < heads[k].length && (best < 0 || day(heads[k][at[k]]) > day(heads[best][at[best]]))) best = k;
+            }
+            if (best < 0) break;
+            out.push(heads[best][at[best]++]);
+            picked.push(best);
+          }
+          return out;
+        });
+      },
+      take: function (n) {
+        picked.slice(0, n).forEach(function (k) { streams[k].take(1); });
+        picked = picked.slice(n); // a stream in turn after another takes its part one by one
+      },
+      left: function () { return streams.reduce(function (sum, stream) { return sum + stream.left(); }, 0); },
+    };
+  }
+
+  function day(record) {
+    return shown(record, "date")[0] || "";
   }
 
   function data(result) {
