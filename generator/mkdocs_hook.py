@@ -64,12 +64,20 @@ def _dumps_dir(config: Any) -> Path:
 
 
 def on_config(config: Any) -> Any:
+    """The navigation, from themes.yml. A config file that is wrong stops `mkdocs build`; under
+    `mkdocs serve` (which reloads the config at every change) it must not, or the preview hangs
+    until the file is fixed: the last good navigation stays, and the build that follows shows
+    the error on every page (on_pre_build)."""
     project = Project(Path(config.config_file_path))
     _pin_build_date(_dumps_dir(config))
     try:
         themes = project.load_config().themes
     except DigestError as exc:
-        raise PluginError("\n".join(f"Error: {p}" for p in exc.problems)) from None
+        if not _serve.get("serving"):
+            raise PluginError("\n".join(f"Error: {p}" for p in exc.problems)) from None
+        if "nav" in _serve:
+            config.nav = _serve["nav"]
+        return config
     _theme_names.clear()
     _theme_names.update((t.id, t.name) for t in themes.themes)
     # Short, explicit navigation: day pages are reached from Home and Archive, never listed in
@@ -83,6 +91,7 @@ def on_config(config: Any) -> Any:
         {"Subscribe": "subscribe.md"},
         {"About": "about.md"},
     ]
+    _serve["nav"] = config.nav
     return config
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -77,6 +78,11 @@ def served(project: Path) -> Iterator[tuple[Path, str]]:
         log.close()
 
 
+def nav_links(page: str) -> list[str]:
+    """The addresses the page's navigation links to."""
+    return re.findall(r'<a href="([^"]*)"[^>]*class="md-nav__link', page)
+
+
 def test_a_failed_build_shows_its_error_in_the_browser_and_the_preview_recovers(served):
     project, base = served
     assert BANNER not in fetch(base)[1]
@@ -101,6 +107,17 @@ def test_a_failed_build_shows_its_error_in_the_browser_and_the_preview_recovers(
     assert fetch(base + "days/2026-06-11/")[0] == 200
     log = (project / "serve.log").read_bytes().decode("utf-8", "replace")
     assert "ERROR   -  digest: dumps/2026-06-11.txt:1: the dump is a web page" in log
+    # A config file broken (MkDocs reloads the config at every change): the same, not a hang.
+    overrides = project / "overrides.yml"
+    kept = overrides.read_bytes()
+    links = nav_links(fetch(base)[1])
+    overrides.write_bytes(kept + b"\nx: [cognition\n")
+    wait_for("the config error on the page", lambda: BANNER in fetch(base)[1], timeout=60)
+    status, page = fetch(base)
+    assert status == 200 and "overrides.yml:" in page
+    assert nav_links(page) == links, page  # the navigation kept (not MkDocs' own of every page)
+    overrides.write_bytes(kept)
+    wait_for("the preview recovered from the config", lambda: BANNER not in fetch(base)[1], timeout=60)
 
 
 # --- one build per change ------------------------------------------------------------------------
