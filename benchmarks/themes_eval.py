@@ -180,6 +180,12 @@ def unseen_rules(examples: list[Example], config: ThemeConfig, at_most: int) -> 
     return np.array(rows, dtype=np.float64).reshape(len(examples), len(config.themes))
 
 
+def accuracy(examples: list[Example], predicted: list[str], rows: list[int]) -> tuple[float, float]:
+    """Strict and lenient accuracy over the papers of `rows` (not empty)."""
+    strict = sum(predicted[i] == examples[i].primary for i in rows) / len(rows)
+    return strict, sum(predicted[i] in examples[i].themes for i in rows) / len(rows)
+
+
 def by_certainty(examples: list[Example], predicted: list[str], margins: list[float]) -> list[str]:
     """Strict and lenient accuracy per quarter of the papers by how sure the cross-validated
     model was (least sure first, ties by position), and how many of all errors the least sure
@@ -189,8 +195,7 @@ def by_certainty(examples: list[Example], predicted: list[str], margins: list[fl
     quarters = [order[q * len(order) // 4 : (q + 1) * len(order) // 4] for q in range(4)]
     lines = []
     for name, rows in zip(("least sure", "second", "third", "surest"), quarters, strict=True):
-        strict = sum(not wrong[i] for i in rows) / len(rows)
-        lenient = sum(predicted[i] in examples[i].themes for i in rows) / len(rows)
+        strict, lenient = accuracy(examples, predicted, rows)
         gap = max(margins[i] for i in rows)
         lines.append(f"    {name + ' quarter':<22} strict {strict:.3f}  lenient {lenient:.3f}  (gap up to {gap:.2f})")
     lines.append(f"    the least sure quarter holds {sum(wrong[i] for i in quarters[0])} of the {sum(wrong)} errors")
@@ -204,8 +209,7 @@ def by_confidence(examples: list[Example], predicted: list[str]) -> list[str]:
     for level in ("high", "medium", "low"):
         rows = [i for i, ex in enumerate(examples) if ex.confidence == level]
         if rows:
-            strict = sum(predicted[i] == examples[i].primary for i in rows) / len(rows)
-            lenient = sum(predicted[i] in examples[i].themes for i in rows) / len(rows)
+            strict, lenient = accuracy(examples, predicted, rows)
             name = f"labelled with {level} confidence"
             lines.append(f"    {name:<32} n={len(rows):<4} strict {strict:.3f}  lenient {lenient:.3f}")
     return lines
